@@ -1,0 +1,1 @@
+"""Kaktus CRM: an open-source customer-relationship system built with Reflex."""

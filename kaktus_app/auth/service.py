@@ -1,0 +1,184 @@
+"""Users, passwords (argon2) and login sessions. Plain Python over a Session; no reflex here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlmodel import Session, select
+
+from kaktus_app.auth.models import ROLES, AuthSession, User
+from kaktus_app.errors import DomainError
+from kaktus_app.i18n import utcnow
+from kaktus_app.validation import Errors, clean_text, parse_email
+
+SESSION_LIFETIME = timedelta(days=14)
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+_hasher = PasswordHash.recommended()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed to every service call (roles and permissions build on it)."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    team_id: int | None = None
+    language: str = "en"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("admin", "manager")
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.id, user.username, user.full_name, user.role, user.team_id, user.language)
+
+
+def system_actor(session: Session) -> Actor:
+    """The first admin, for scripts and demo data."""
+    user = session.exec(select(User).where(User.role == "admin").order_by(User.id)).first()
+    if user is None:
+        raise DomainError("error.user_unknown")
+    return actor_for(user)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return _hasher.verify(password, password_hash)
+    except Exception:
+        return False
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str = "sales",
+    email: str = "",
+    team_id: int | None = None,
+    language: str = "en",
+) -> User:
+    errors = Errors()
+    username = (errors.check("username", clean_text, username, required=True, max_length=60) or "").lower()
+    full_name = errors.check("full_name", clean_text, full_name, required=True, max_length=120)
+    email = errors.check("email", parse_email, email)
+    if len(password or "") < 8:
+        errors.add("password", "auth.password_too_short")
+    if role not in ROLES:
+        errors.add("role", "auth.role_unknown")
+    if username and session.exec(select(User).where(User.username == username)).first():
+        errors.add("username", "auth.username_taken")
+    errors.raise_if_any()
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email or "",
+        password_hash=hash_password(password),
+        role=role,
+        team_id=team_id,
+        language=language,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(session: Session, username: str, password: str) -> tuple[str, Actor]:
+    """Check the password and open a session. Returns (token for the browser, actor).
+
+    Wrong username and wrong password give the same message; repeated failures lock the account
+    for a while.
+    """
+    username = (username or "").strip().lower()
+    if not username or not password:
+        raise DomainError("auth.enter_credentials")
+    user = session.exec(select(User).where(User.username == username)).first()
+    now = utcnow()
+    if user is not None and user.locked_until and user.locked_until > now:
+        raise DomainError("auth.locked", minutes=max(1, int((user.locked_until - now).total_seconds() // 60) + 1))
+    if user is None or not user.is_active or not verify_password(password, user.password_hash):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+            session.add(user)
+            session.commit()
+        raise DomainError("auth.invalid_credentials")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(AuthSession(token_hash=_token_hash(token), user_id=user.id, expires_at=now + SESSION_LIFETIME))
+    session.add(user)
+    session.flush()
+    return token, actor_for(user)
+
+
+def resolve_session(session: Session, token: str) -> Actor | None:
+    """The actor behind a browser's session token, or None when it is unknown, expired or revoked."""
+    if not token:
+        return None
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
+    now = utcnow()
+    if row is None or row.revoked or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if (now - row.last_seen_at) > timedelta(minutes=5):
+        row.last_seen_at = now
+        session.add(row)
+    return actor_for(user)
+
+
+def logout(session: Session, token: str) -> None:
+    if not token:
+        return
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
+    if row is not None:
+        row.revoked = True
+        session.add(row)
+
+
+def set_language(session: Session, actor: Actor, language: str) -> None:
+    user = session.get(User, actor.id)
+    if user is not None and language in ("en", "id"):
+        user.language = language
+        session.add(user)
+
+
+def list_users(session: Session, *, active_only: bool = True) -> list[dict]:
+    """Users for owner / assignee pickers: [{id, name, role}]."""
+    query = select(User.id, User.full_name, User.role).order_by(User.full_name)
+    if active_only:
+        query = query.where(User.is_active == True)  # noqa: E712
+    return [{"id": row[0], "name": row[1], "role": row[2]} for row in session.exec(query)]
+
+
+def user_names(session: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.full_name).where(User.id.in_(ids))).all())

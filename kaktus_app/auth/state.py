@@ -1,0 +1,102 @@
+"""Login state: the session cookie, the signed-in user, and the guard every page runs on load."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kaktus_app import db
+from kaktus_app.auth import service
+from kaktus_app.auth.service import Actor
+from kaktus_app.errors import DomainError
+from kaktus_app.ui.lang import LangState, current_lang
+
+SESSION_COOKIE = "kaktus_session"
+
+
+class AuthState(rx.State):
+    """Holds the session token (HTTP cookie) and who is signed in.
+
+    Other states get the actor with ``await require_actor(self)``: the check happens on the
+    server for every handler, hiding a link is never the protection.
+    """
+
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=14 * 24 * 3600, same_site="strict")
+    user_id: int = 0
+    user_name: str = ""
+    user_role: str = ""
+    login_username: str = ""
+    login_error: str = ""
+    login_busy: bool = False
+    _actor: Actor | None = None
+
+    @rx.var
+    def is_logged_in(self) -> bool:
+        return self.user_id > 0
+
+    async def actor(self) -> Actor | None:
+        """The signed-in actor, checked against the database (revoked sessions stop at once)."""
+        if not self.session_token:
+            self._set_actor(None)
+            return None
+        actor = await db.run(service.resolve_session, self.session_token)
+        self._set_actor(actor)
+        return actor
+
+    def _set_actor(self, actor: Actor | None) -> None:
+        self._actor = actor
+        self.user_id = actor.id if actor else 0
+        self.user_name = actor.full_name if actor else ""
+        self.user_role = actor.role if actor else ""
+
+    @rx.event
+    async def check_login(self):
+        """on_load guard of every staff page: back to /login when the session is gone."""
+        if await self.actor() is None:
+            path = str(self.router.url.path or "/")
+            return rx.redirect(f"/login?next={path}" if path not in ("/", "/login") else "/login")
+
+    @rx.event
+    async def redirect_if_logged_in(self):
+        if await self.actor() is not None:
+            return rx.redirect("/")
+
+    @rx.event
+    async def submit_login(self, form: dict):
+        self.login_error = ""
+        self.login_username = str(form.get("username", ""))
+        lang = await current_lang(self)
+        try:
+            token, actor = await db.run(service.login, form.get("username", ""), form.get("password", ""))
+        except DomainError as exc:
+            self.login_error = exc.message(lang)
+            return
+        self.session_token = token
+        self._set_actor(actor)
+        target = str(self.router.url.query_parameters.get("next", "/"))
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        return rx.redirect(target)
+
+    @rx.event
+    async def logout(self):
+        await db.run(service.logout, self.session_token)
+        self.session_token = ""
+        self._set_actor(None)
+        return [rx.remove_cookie(SESSION_COOKIE), rx.redirect("/login")]
+
+    @rx.event
+    async def remember_language(self, lang: str):
+        """Switch the UI language and keep it as the user's preference."""
+        lang_state = await self.get_state(LangState)
+        lang_state.set_lang(lang)
+        if self._actor is not None:
+            await db.run(service.set_language, self._actor, lang)
+
+
+async def require_actor(state: rx.State) -> Actor:
+    """The signed-in actor for a handler of any state; raises DomainError when not signed in."""
+    auth = await state.get_state(AuthState)
+    actor = auth._actor if auth._actor is not None else await auth.actor()
+    if actor is None:
+        raise DomainError("error.login_required")
+    return actor

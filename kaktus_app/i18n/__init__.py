@@ -1,0 +1,128 @@
+"""Translations (English + Bahasa Indonesia) and Indonesian formatting.
+
+Every catalog entry is a pair ``(english, indonesian)``, so both catalogs are complete by
+construction. Entries live in ``kaktus_app/i18n/messages/<module>.py`` as ``MESSAGES`` dicts and are
+merged here; a key defined twice is an error at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal
+
+LANGUAGES = ("en", "id")
+DEFAULT_LANGUAGE = "en"
+JAKARTA = ZoneInfo("Asia/Jakarta")
+_LOCALES = {"en": "en_GB", "id": "id_ID"}
+
+
+def _load_catalog() -> dict[str, tuple[str, str]]:
+    from kaktus_app.i18n import messages
+
+    catalog: dict[str, tuple[str, str]] = {}
+    for info in sorted(pkgutil.iter_modules(messages.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{messages.__name__}.{info.name}")
+        for key, pair in module.MESSAGES.items():
+            if key in catalog:
+                raise RuntimeError(f"translation key {key!r} is defined twice ({info.name})")
+            catalog[key] = pair
+    return catalog
+
+
+CATALOG: dict[str, tuple[str, str]] = _load_catalog()
+
+
+def text_pair(key: str) -> tuple[str, str]:
+    """The (english, indonesian) pair for ``key``; an unknown key shows itself, so it is noticed."""
+    return CATALOG.get(key, (key, key))
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
+    """The text for ``key`` in ``lang`` with ``{name}`` placeholders filled from ``params``."""
+    en, id_ = text_pair(key)
+    template = id_ if lang == "id" else en
+    if params:
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError):
+            return template
+    return template
+
+
+def normalise_language(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# ----------------------------------------------------------------------------------------- money
+
+
+def to_money(value) -> Decimal:
+    """Round to whole rupiah-cents (2 places, half up); accepts Decimal, int, str or float."""
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def format_idr(value) -> str:
+    """IDR the Indonesian way: ``Rp 1.500.000`` (no decimals; negative as ``-Rp 1.500``)."""
+    amount = to_money(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    digits = format_decimal(abs(amount), format="#,##0", locale="id_ID")
+    return f"-Rp {digits}" if amount < 0 else f"Rp {digits}"
+
+
+def format_idr_short(value) -> str:
+    """Compact IDR for cards and charts: Rp 1,5 jt / Rp 2,3 M."""
+    amount = to_money(value)
+    for threshold, suffix in ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "M"), (Decimal(10) ** 6, "jt")):
+        if abs(amount) >= threshold:
+            scaled = (amount / threshold).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            text = format_decimal(scaled, format="#,##0.#", locale="id_ID")
+            return f"Rp {text} {suffix}"
+    return format_idr(amount)
+
+
+# ------------------------------------------------------------------------------------------ time
+
+
+def utcnow() -> datetime:
+    """Aware UTC now: every datetime column stores UTC (SQLModel's UTCDateTime)."""
+    return datetime.now(UTC)
+
+
+def to_jakarta(value: datetime) -> datetime:
+    """A stored UTC datetime (naive means UTC) as Asia/Jakarta wall time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(JAKARTA)
+
+
+def jakarta_to_utc(value: datetime) -> datetime:
+    """A naive Jakarta wall time (as typed in a form) as aware UTC for storage."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=JAKARTA)
+    return value.astimezone(UTC)
+
+
+def format_datetime(value: datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """e.g. ``24 Nov 2026 21:00`` in Jakarta time."""
+    if value is None:
+        return ""
+    return _babel_datetime(to_jakarta(value), "d MMM yyyy HH:mm", locale=_LOCALES[normalise_language(lang)])
+
+
+def format_date(value: date | datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """e.g. ``24 Nov 2026`` (``24 Nov 2026`` / ``24 Agu 2026`` in Indonesian)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_jakarta(value).date()
+    return _babel_date(value, "d MMM yyyy", locale=_LOCALES[normalise_language(lang)])

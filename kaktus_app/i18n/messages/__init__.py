@@ -1,0 +1,1 @@
+"""One module per business module, each with ``MESSAGES = {key: (english, indonesian)}``."""

@@ -1,0 +1,22 @@
+MESSAGES = {
+    "auth.title": ("Sign in to Kaktus CRM", "Masuk ke Kaktus CRM"),
+    "auth.subtitle": ("Staff login", "Login staf"),
+    "auth.username": ("Username", "Nama pengguna"),
+    "auth.password": ("Password", "Kata sandi"),
+    "auth.submit": ("Sign in", "Masuk"),
+    "auth.enter_credentials": ("Enter your username and password.", "Masukkan nama pengguna dan kata sandi."),
+    "auth.invalid_credentials": ("Wrong username or password.", "Nama pengguna atau kata sandi salah."),
+    "auth.locked": (
+        "Too many failed attempts. Try again in {minutes} minutes.",
+        "Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
+    ),
+    "auth.password_too_short": ("At least 8 characters.", "Minimal 8 karakter."),
+    "auth.role_unknown": ("Unknown role.", "Peran tidak dikenal."),
+    "auth.username_taken": ("This username is taken.", "Nama pengguna ini sudah dipakai."),
+    "auth.logged_out": ("You are logged out.", "Anda telah keluar."),
+    "auth.welcome": ("Welcome, {name}", "Selamat datang, {name}"),
+    "role.admin": ("Administrator", "Administrator"),
+    "role.manager": ("Sales manager", "Manajer penjualan"),
+    "role.sales": ("Salesperson", "Tenaga penjual"),
+    "role.support": ("Support agent", "Agen dukungan"),
+}

@@ -1,0 +1,16 @@
+"""The Reflex app: routes (each module's pages register themselves), the API mount, lifespan tasks."""
+
+import reflex as rx
+
+import kaktus_app.models  # noqa: F401  (every table)
+from kaktus_app.activities import pages as activities_pages  # noqa: F401
+from kaktus_app.auth import pages as auth_pages  # noqa: F401
+from kaktus_app.customers import pages as customers_pages  # noqa: F401
+from kaktus_app.home import pages as home_pages  # noqa: F401
+from kaktus_app.leads import pages as leads_pages  # noqa: F401
+from kaktus_app.sales import pages as sales_pages  # noqa: F401
+
+app = rx.App(
+    html_lang="id",
+    stylesheets=["/kaktus.css"],
+)

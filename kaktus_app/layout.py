@@ -1,0 +1,58 @@
+"""The staff page template: login guard + shell with global search, language switch and user menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from kaktus_app.auth.state import AuthState
+from kaktus_app.search.components import global_search
+from kaktus_app.ui.lang import t
+from kaktus_app.ui.shell import NavItem, language_switch, shell
+
+NAV_ITEMS = [
+    NavItem("nav.home", "/", "house"),
+    NavItem("nav.customers", "/customers", "building-2"),
+    NavItem("nav.leads", "/leads", "sparkles"),
+    NavItem("nav.pipeline", "/pipeline", "kanban"),
+    NavItem("nav.opportunities", "/opportunities", "handshake"),
+    NavItem("nav.activities", "/activities", "calendar-check"),
+]
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(rx.icon("circle-user", size=18), rx.text(AuthState.user_name, size="2"), variant="ghost", id="user-menu")
+        ),
+        rx.menu.content(
+            rx.menu.item(t("shell.logout"), on_click=AuthState.logout, id="logout"),
+        ),
+    )
+
+
+def staff_page(route: str, title_key: str, on_load: list | Callable | None = None):
+    """Register a staff page: runs the login guard first, then the page's own on_load events."""
+    extra = on_load if isinstance(on_load, list) else ([on_load] if on_load else [])
+
+    def decorator(render: Callable[[], rx.Component]):
+        def page() -> rx.Component:
+            return rx.cond(
+                AuthState.is_logged_in,
+                shell(
+                    NAV_ITEMS,
+                    rx.State.router.page.path,
+                    global_search(),
+                    rx.hstack(language_switch(AuthState.remember_language), user_menu(), align="center", spacing="3"),
+                    render(),
+                ),
+                rx.center(rx.spinner(size="3"), height="100vh"),
+            )
+
+        from kaktus_app.i18n import translate
+
+        rx.page(route=route, title=f"{translate(title_key)} · Kaktus CRM", on_load=[AuthState.check_login, *extra])(page)
+        return render
+
+    return decorator

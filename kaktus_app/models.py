@@ -1,0 +1,21 @@
+"""Imports every table so SQLModel.metadata (Alembic, tests) sees the whole schema."""
+
+from kaktus_app.activities.models import Activity, TimelineEntry
+from kaktus_app.auth.models import AuthSession, User
+from kaktus_app.customers.models import Customer, SavedFilter
+from kaktus_app.leads.models import Lead
+from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
+
+__all__ = [
+    "Activity",
+    "AuthSession",
+    "Customer",
+    "Lead",
+    "Opportunity",
+    "SalesTeam",
+    "SavedFilter",
+    "Stage",
+    "StageHistory",
+    "TimelineEntry",
+    "User",
+]

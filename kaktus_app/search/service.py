@@ -1,0 +1,85 @@
+"""Global search across customers, contacts, leads and opportunities by name, email or phone.
+
+Every lookup is an index range scan (prefix of the normalised name, e-mail or E.164 phone), so it
+stays fast at a million customers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from kaktus_app.auth.service import Actor
+from kaktus_app.customers.models import Customer
+from kaktus_app.leads.models import Lead
+from kaktus_app.sales.models import Opportunity
+from kaktus_app.validation import normalise_name, prefix_upper_bound
+
+
+def _phone_prefix(query: str) -> str | None:
+    digits = re.sub(r"[^\d]", "", query)
+    if len(digits) < 4 or re.search(r"[A-Za-z]", query):
+        return None
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return "+" + digits
+
+
+def _range(column, prefix: str):
+    return (column >= prefix) & (column < prefix_upper_bound(prefix))
+
+
+def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[str, list[dict]]:
+    """Up to ``limit`` hits per kind: {"customers": [...], "leads": [...], "opportunities": [...]}."""
+    text = (query or "").strip()
+    result: dict[str, list[dict]] = {"customers": [], "leads": [], "opportunities": []}
+    if len(text) < 2:
+        return result
+    name_prefix = normalise_name(text)
+    phone = _phone_prefix(text)
+    email = text.lower() if "@" in text or "." in text else None
+
+    seen: set[int] = set()
+    conditions = []
+    if name_prefix:
+        conditions.append(_range(Customer.name_norm, name_prefix))
+    if email:
+        conditions.append(_range(Customer.email, email))
+    if phone:
+        conditions.append(_range(Customer.phone, phone))
+        conditions.append(_range(Customer.mobile, phone))
+    for condition in conditions:
+        if len(seen) >= limit:
+            break
+        rows = session.exec(
+            select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
+            .where(condition)
+            .order_by(Customer.name_norm)
+            .limit(limit)
+        ).all()
+        for row in rows:
+            if row[0] not in seen and len(seen) < limit:
+                seen.add(row[0])
+                result["customers"].append(
+                    {"id": row[0], "name": row[1], "kind": row[2], "detail": row[3] or row[4] or row[5], "href": f"/customers/{row[0]}"}
+                )
+
+    like = f"{text.lower()}%"
+    lead_filters = [func.lower(Lead.title).like(like), func.lower(Lead.company_name).like(like)]
+    if email:
+        lead_filters.append(_range(Lead.email, email))
+    if phone:
+        lead_filters.append(_range(Lead.phone, phone))
+    for row in session.exec(
+        select(Lead.id, Lead.title, Lead.company_name, Lead.status).where(or_(*lead_filters)).order_by(Lead.id.desc()).limit(limit)
+    ):
+        result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": row[2], "href": f"/leads/{row[0]}"})
+
+    opp_filters = [func.lower(Opportunity.name).like(like)]
+    for row in session.exec(
+        select(Opportunity.id, Opportunity.name, Opportunity.state).where(or_(*opp_filters)).order_by(Opportunity.id.desc()).limit(limit)
+    ):
+        result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})
+    return result

@@ -1,0 +1,133 @@
+"""Generic building blocks: page header, sortable table, pagination, form fields, badges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from kaktus_app.ui.lang import t
+
+
+def page_header(title: rx.Var | str, *actions: rx.Component, subtitle: rx.Var | str | None = None) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.heading(title, size="6", id="page-title"),
+            rx.cond(subtitle is not None, rx.text(subtitle or "", color_scheme="gray", size="2"), rx.fragment()),
+            spacing="1",
+        ),
+        rx.spacer(),
+        *actions,
+        align="center",
+        width="100%",
+        padding_bottom="0.75rem",
+        wrap="wrap",
+        spacing="3",
+    )
+
+
+def sort_header(label_key: str, column: str, sort_by: rx.Var, sort_desc: rx.Var, on_sort: Callable) -> rx.Component:
+    """A column header that sorts by ``column`` on click and shows the direction."""
+    arrow = rx.cond(sort_by == column, rx.cond(sort_desc, " ↓", " ↑"), "")
+    return rx.table.column_header_cell(
+        rx.el.button(
+            t(label_key),
+            arrow,
+            on_click=on_sort(column),
+            style={"background": "none", "border": "none", "cursor": "pointer", "font_weight": "600", "padding": 0},
+            data_sort=column,
+        )
+    )
+
+
+def plain_header(label_key: str) -> rx.Component:
+    return rx.table.column_header_cell(t(label_key))
+
+
+def data_table(headers: list[rx.Component], rows: rx.Var, render_row: Callable, *, empty_key: str = "common.no_results", table_id: str = "") -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*headers)),
+            rx.table.body(rx.foreach(rows, render_row)),
+            variant="surface",
+            size="2",
+            width="100%",
+            id=table_id or None,
+        ),
+        rx.cond(rows.length() == 0, rx.center(rx.text(t(empty_key), color_scheme="gray"), padding="2rem")),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
+def pagination(page: rx.Var, pages: rx.Var, total_label: rx.Var, on_prev, on_next) -> rx.Component:
+    return rx.hstack(
+        rx.text(total_label, size="2", color_scheme="gray", id="list-count"),
+        rx.spacer(),
+        rx.button(t("common.previous"), on_click=on_prev, variant="soft", disabled=page <= 1, id="page-prev"),
+        rx.text(t("common.page_of", page=page, pages=pages), size="2"),
+        rx.button(t("common.next"), on_click=on_next, variant="soft", disabled=page >= pages, id="page-next"),
+        align="center",
+        width="100%",
+        padding_top="0.75rem",
+    )
+
+
+def field(label_key: str, control: rx.Component, error: rx.Var | str = "", *, hint_key: str = "") -> rx.Component:
+    """A labelled form control with its error message right under it."""
+    return rx.vstack(
+        rx.text(t(label_key), size="2", weight="medium"),
+        control,
+        rx.cond(error != "", rx.text(error, color_scheme="red", size="1", class_name="field-error")),
+        rx.cond(hint_key != "", rx.text(t(hint_key) if hint_key else "", size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def text_input(name: str, value: rx.Var | str = "", **props) -> rx.Component:
+    return rx.input(name=name, default_value=value, id=f"field-{name}", width="100%", **props)
+
+
+def text_area(name: str, value: rx.Var | str = "", **props) -> rx.Component:
+    return rx.text_area(name=name, default_value=value, id=f"field-{name}", width="100%", rows="3", **props)
+
+
+def select_field(name: str, options: list[tuple[str, str]] | rx.Var, value: rx.Var | str = "", **props) -> rx.Component:
+    """A native <select> (robust with forms and tests); ``options`` are (value, label_key) pairs
+    or a Var list of {"value", "label"} dicts."""
+    if isinstance(options, rx.Var):
+        children = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
+    else:
+        children = [rx.el.option(t(label), value=v) for v, label in options]
+    return rx.el.select(
+        *children,
+        name=name,
+        default_value=value,
+        id=f"field-{name}",
+        class_name="kaktus-select",
+        **props,
+    )
+
+
+def badge(text: rx.Var | str, color: rx.Var | str = "gray") -> rx.Component:
+    return rx.badge(text, color_scheme=color, variant="soft", radius="full")
+
+
+def tag_list(tags: rx.Var) -> rx.Component:
+    return rx.hstack(rx.foreach(tags, lambda tag: badge(tag, "grass")), spacing="1", wrap="wrap")
+
+
+def stars(priority: rx.Var) -> rx.Component:
+    return rx.text(
+        rx.cond(priority >= 1, "★", "☆"),
+        rx.cond(priority >= 2, "★", "☆"),
+        rx.cond(priority >= 3, "★", "☆"),
+        color="orange",
+        size="2",
+    )
+
+
+def card(*children, **props) -> rx.Component:
+    return rx.card(rx.vstack(*children, spacing="3", align="stretch", width="100%"), width="100%", **props)

@@ -1,0 +1,111 @@
+"""Foundation: migrations, translations, formatting, parsing, login."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from kaktus_app import db
+from kaktus_app.auth import service as auth
+from kaktus_app.errors import DomainError, ValidationError
+from kaktus_app.i18n import CATALOG, format_date, format_datetime, format_idr, format_idr_short, translate
+from kaktus_app.validation import FieldError, normalise_name, parse_money, parse_phone, parse_email, parse_local_datetime
+
+
+def test_migrations_build_exactly_the_models_schema(db_url):
+    """The schema comes only from Alembic; a model change without a migration fails here."""
+    with db.get_engine(db_url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_both_catalogs_are_complete():
+    missing = [key for key, (en, id_) in CATALOG.items() if not en.strip() or not id_.strip()]
+    assert missing == []
+    assert translate("nav.customers", "id") == "Pelanggan"
+    assert translate("common.page_of", "id", page=2, pages=5) == "Halaman 2 dari 5"
+
+
+def test_idr_is_formatted_the_indonesian_way():
+    assert format_idr(Decimal("1500000")) == "Rp 1.500.000"
+    assert format_idr(0) == "Rp 0"
+    assert format_idr(Decimal("-2500")) == "-Rp 2.500"
+    assert format_idr_short(Decimal("2350000000")) == "Rp 2,4 M"
+    assert format_idr_short(Decimal("125000000")) == "Rp 125 jt"
+
+
+def test_times_are_stored_utc_and_shown_in_jakarta():
+    stored = parse_local_datetime("2026-11-24T14:30")  # typed in Jakarta (UTC+7)
+    assert stored.utcoffset().total_seconds() == 0 and stored.hour == 7
+    assert format_datetime(stored, "id") == "24 Nov 2026 14:30"
+    assert format_date(datetime(2026, 8, 17, 1, 0), "id") == "17 Agu 2026"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("0812-3456-7890", "+6281234567890"), ("62811223344", "+62811223344"), ("(021) 844 8205", "+62218448205"), ("+62 21 8448205", "+62218448205")],
+)
+def test_phone_numbers_are_normalised_to_e164(typed, stored):
+    assert parse_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12", "abc", "0812", "+1 202 555 0100x"])
+def test_bad_phone_numbers_are_refused(typed):
+    with pytest.raises(FieldError):
+        parse_phone(typed)
+
+
+def test_money_parsing_accepts_indonesian_formats_and_refuses_negatives():
+    assert parse_money("1.500.000") == Decimal("1500000.00")
+    assert parse_money("Rp 2.750.000,50") == Decimal("2750000.50")
+    assert parse_money("1500000") == Decimal("1500000.00")
+    with pytest.raises(FieldError):
+        parse_money("-5")
+    with pytest.raises(FieldError):
+        parse_money("lima juta")
+
+
+def test_email_and_names():
+    assert parse_email(" Yeyen@Kita.co.id ") == "yeyen@kita.co.id"
+    with pytest.raises(FieldError):
+        parse_email("yeyen@")
+    assert normalise_name("PT. KITA") == "kita"
+    assert normalise_name("CV Sumber Rejeki, Tbk.") == "sumber rejeki"
+
+
+def test_login_logout_and_lockout(seeded):
+    token, actor = auth.login(seeded, "dewi", "kaktus-dewi-2026")
+    seeded.commit()
+    assert actor.full_name == "Dewi Lestari"
+    assert auth.resolve_session(seeded, token) == actor
+    auth.logout(seeded, token)
+    seeded.commit()
+    assert auth.resolve_session(seeded, token) is None
+
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        with pytest.raises(DomainError) as wrong:
+            auth.login(seeded, "budi", "wrong password")
+        assert wrong.value.key == "auth.invalid_credentials"
+    with pytest.raises(DomainError) as locked:
+        auth.login(seeded, "budi", "kaktus-budi-2026")
+    assert locked.value.key == "auth.locked"
+
+
+def test_passwords_are_argon2_hashed(seeded):
+    from kaktus_app.auth.models import User
+    from sqlmodel import select
+
+    user = seeded.exec(select(User).where(User.username == "admin")).one()
+    assert user.password_hash.startswith("$argon2id$")
+    assert "kaktus-admin-2026" not in user.password_hash
+
+
+def test_create_user_validates_every_field(seeded):
+    with pytest.raises(ValidationError) as bad:
+        auth.create_user(seeded, username="", full_name="", password="short", role="boss", email="nope")
+    assert set(bad.value.errors) == {"username", "full_name", "password", "role", "email"}
