@@ -69,3 +69,279 @@ def next_activity_by_opportunity(session: Session, opportunity_ids: list[int]) -
 def move_lead_history_to_opportunity(session: Session, lead_id: int, opportunity_id: int) -> None:
     """On conversion the lead's activities follow it to the opportunity (the lead keeps its link too)."""
     session.exec(update(Activity).where(Activity.lead_id == lead_id).values(opportunity_id=opportunity_id))
+
+
+# ------------------------------------------------------------------------------ planning and logging
+
+from datetime import datetime, time, timedelta  # noqa: E402
+
+from sqlalchemy import func  # noqa: E402
+
+from kaktus_app.activities.models import ACTIVITY_KINDS, CALL_OUTCOMES  # noqa: E402
+from kaktus_app.auth.models import User  # noqa: E402
+from kaktus_app.auth.service import user_names  # noqa: E402
+from kaktus_app.customers.models import Customer  # noqa: E402
+from kaktus_app.errors import DomainError, NotFound  # noqa: E402
+from kaktus_app.i18n import JAKARTA, format_datetime, format_idr, to_jakarta, translate  # noqa: E402
+from kaktus_app.leads.models import Lead  # noqa: E402
+from kaktus_app.sales.models import Opportunity  # noqa: E402
+from kaktus_app.validation import Errors, clean_text, parse_local_datetime  # noqa: E402
+
+RECORD_MODELS = {"customer": Customer, "lead": Lead, "opportunity": Opportunity}
+RECORD_FIELDS = {"customer": "customer_id", "lead": "lead_id", "opportunity": "opportunity_id"}
+ICONS = {"call": "phone", "meeting": "users", "email": "mail", "todo": "square-check", "note": "sticky-note"}
+
+
+def _record_link(session: Session, data: dict, errors: Errors) -> dict:
+    """Exactly one of customer_id / lead_id / opportunity_id, and it must exist."""
+    links = {}
+    for record_type, field in RECORD_FIELDS.items():
+        raw = str(data.get(field) or "").strip()
+        if raw:
+            if not raw.isdigit() or session.get(RECORD_MODELS[record_type], int(raw)) is None:
+                errors.add("record", "activities.error.record")
+            else:
+                links[field] = int(raw)
+    if len(links) != 1:
+        errors.add("record", "activities.error.record")
+    if "lead_id" in links:
+        lead = session.get(Lead, links["lead_id"])
+        if lead is not None and lead.opportunity_id:
+            links["opportunity_id"] = lead.opportunity_id
+    return links
+
+
+def _assignee(session: Session, actor: Actor, raw, errors: Errors) -> int:
+    raw = str(raw or "").strip()
+    assignee_id = int(raw) if raw.isdigit() else actor.id
+    user = session.get(User, assignee_id)
+    if user is None or not user.is_active:
+        errors.add("assignee_id", "error.user_unknown")
+    return assignee_id
+
+
+def schedule_activity(session: Session, actor: Actor, data: dict) -> Activity:
+    errors = Errors()
+    kind = str(data.get("kind") or "call")
+    if kind not in ACTIVITY_KINDS:
+        errors.add("kind", "activities.error.kind")
+    summary = errors.check("summary", clean_text, data.get("summary"), required=True, max_length=200)
+    due_at = errors.check("due_at", parse_local_datetime, data.get("due_at"), required=True)
+    note = errors.check("note", clean_text, data.get("note"), max_length=20_000) or ""
+    assignee_id = _assignee(session, actor, data.get("assignee_id"), errors)
+    links = _record_link(session, data, errors)
+    errors.raise_if_any()
+    activity = Activity(kind=kind, summary=summary, note=note, due_at=due_at, assignee_id=assignee_id, created_by_id=actor.id, created_at=utcnow(), **links)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def log_call(session: Session, actor: Actor, data: dict) -> Activity:
+    errors = Errors()
+    outcome = str(data.get("outcome") or "")
+    if outcome not in CALL_OUTCOMES:
+        errors.add("outcome", "activities.error.outcome")
+    summary = errors.check("summary", clean_text, data.get("summary") or translate("activities.logged_call"), max_length=200)
+    note = errors.check("note", clean_text, data.get("note"), max_length=20_000) or ""
+    links = _record_link(session, data, errors)
+    errors.raise_if_any()
+    now = utcnow()
+    activity = Activity(kind="call", summary=summary, note=note, due_at=now, done=True, done_at=now, outcome=outcome, assignee_id=actor.id, created_by_id=actor.id, created_at=now, **links)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def _get(session: Session, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound()
+    return activity
+
+
+def mark_done(session: Session, actor: Actor, activity_id: int, *, outcome: str = "", note: str = "", next_activity: dict | None = None) -> Activity:
+    """Mark done and, in the same transaction, schedule the follow-up when one is given."""
+    activity = _get(session, activity_id)
+    if activity.done:
+        raise DomainError("activities.error.already_done")
+    if outcome and outcome not in CALL_OUTCOMES:
+        raise DomainError("activities.error.outcome", field="outcome")
+    activity.done, activity.done_at, activity.outcome = True, utcnow(), outcome
+    if note and note.strip():
+        activity.note = f"{activity.note}\n{note.strip()}".strip()
+    session.add(activity)
+    if next_activity and str(next_activity.get("summary") or "").strip():
+        follow = dict(next_activity)
+        for field in RECORD_FIELDS.values():
+            follow.pop(field, None)
+        field = "opportunity_id" if activity.opportunity_id else ("lead_id" if activity.lead_id else "customer_id")
+        follow[field] = getattr(activity, field)
+        schedule_activity(session, actor, follow)
+    session.flush()
+    return activity
+
+
+def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
+    activity = _get(session, activity_id)
+    if activity.done:
+        raise DomainError("activities.error.done_readonly")
+    session.delete(activity)
+
+
+def add_note(session: Session, actor: Actor, record_type: str, record_id: int, body: str) -> TimelineEntry:
+    text = (body or "").strip()
+    if not text:
+        raise DomainError("error.required", field="body")
+    if len(text) > 20_000:
+        raise DomainError("error.too_long", field="body", max=20_000)
+    if record_type not in RECORD_MODELS or session.get(RECORD_MODELS[record_type], record_id) is None:
+        raise NotFound()
+    return log(session, actor, record_type, record_id, "note", "activities.timeline.note", body=text)
+
+
+def _jakarta_day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    local = to_jakarta(now)
+    start = datetime.combine(local.date(), time.min, tzinfo=JAKARTA)
+    return start.astimezone(now.tzinfo), (start + timedelta(days=1)).astimezone(now.tzinfo)
+
+
+def _bucket_query(query, actor: Actor, bucket: str, now: datetime):
+    _start, end = _jakarta_day_bounds(now)
+    query = query.where(Activity.assignee_id == actor.id)
+    if bucket == "done":
+        return query.where(Activity.done == True)  # noqa: E712
+    query = query.where(Activity.done == False)  # noqa: E712
+    if bucket == "overdue":
+        return query.where(Activity.due_at < now)
+    if bucket == "today":
+        return query.where(Activity.due_at >= now, Activity.due_at < end)
+    return query.where(Activity.due_at >= end)
+
+
+def _record_names(session: Session, activities_: list[Activity]) -> dict:
+    names = {}
+    for record_type, model in RECORD_MODELS.items():
+        field = RECORD_FIELDS[record_type]
+        ids = {getattr(a, field) for a in activities_ if getattr(a, field)}
+        if ids:
+            title = model.title if record_type == "lead" else model.name
+            names[record_type] = dict(session.exec(select(model.id, title).where(model.id.in_(ids))).all())
+    return names
+
+
+def _activity_row(a: Activity, names: dict, users: dict, lang: str, now: datetime) -> dict:
+    if a.opportunity_id:
+        record_type, record_id = "opportunity", a.opportunity_id
+    elif a.lead_id:
+        record_type, record_id = "lead", a.lead_id
+    else:
+        record_type, record_id = "customer", a.customer_id
+    href = {"customer": "/customers/", "lead": "/leads/", "opportunity": "/opportunities/"}[record_type] + str(record_id)
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "kind_label": translate(f"activities.kind.{a.kind}", lang),
+        "icon": ICONS.get(a.kind, "circle"),
+        "summary": a.summary,
+        "note": a.note,
+        "due": format_datetime(a.due_at, lang),
+        "overdue": bool(not a.done and a.due_at and a.due_at < now),
+        "done": a.done,
+        "outcome": translate(f"activities.outcome.{a.outcome}", lang) if a.outcome else "",
+        "record": names.get(record_type, {}).get(record_id, ""),
+        "href": href,
+        "assignee": users.get(a.assignee_id, ""),
+    }
+
+
+def my_activities(session: Session, actor: Actor, *, bucket: str = "today", page: int = 1, page_size: int = 25, lang: str = "en") -> dict:
+    now = utcnow()
+    total = session.exec(_bucket_query(select(func.count(Activity.id)), actor, bucket, now)).one()
+    pages = max(1, -(-total // page_size))
+    page = max(1, min(page, pages))
+    order = Activity.done_at.desc() if bucket == "done" else Activity.due_at.asc()
+    rows = session.exec(_bucket_query(select(Activity), actor, bucket, now).order_by(order, Activity.id).offset((page - 1) * page_size).limit(page_size)).all()
+    names = _record_names(session, list(rows))
+    users = user_names(session, [a.assignee_id for a in rows])
+    return {"rows": [_activity_row(a, names, users, lang, now) for a in rows], "total": total, "page": page, "pages": pages}
+
+
+def bucket_counts(session: Session, actor: Actor) -> dict:
+    now = utcnow()
+    return {b: session.exec(_bucket_query(select(func.count(Activity.id)), actor, b, now)).one() for b in ("today", "overdue", "upcoming", "done")}
+
+
+def counts_for_home(session: Session, actor: Actor) -> dict:
+    counts = bucket_counts(session, actor)
+    open_count, open_sum = session.exec(
+        select(func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.expected_revenue), 0)).where(Opportunity.owner_id == actor.id, Opportunity.state == "open")
+    ).one()
+    leads = session.exec(select(func.count(Lead.id)).where(Lead.owner_id == actor.id, Lead.status == "open")).one()
+    return counts | {"open_opportunities": open_count, "open_revenue": format_idr(open_sum), "open_leads": leads}
+
+
+def timeline(session: Session, actor: Actor, record_type: str, record_id: int, lang: str = "en", limit: int = 100) -> list[dict]:
+    """Everything about a record, planned activities first, then the rest newest first.
+
+    A customer's timeline includes its contacts', leads' and opportunities'; an opportunity's includes
+    the lead it came from, so conversion keeps the history.
+    """
+    if record_type not in RECORD_MODELS:
+        return []
+    now = utcnow()
+    activity_filter = []
+    entry_keys: list[tuple[str, list[int]]] = [(record_type, [record_id])]
+    if record_type == "customer":
+        contact_ids = list(session.exec(select(Customer.id).where(Customer.company_id == record_id)).all())
+        customer_ids = [record_id, *contact_ids]
+        lead_ids = list(session.exec(select(Lead.id).where(Lead.customer_id.in_(customer_ids))).all())
+        opp_ids = list(session.exec(select(Opportunity.id).where(Opportunity.customer_id.in_(customer_ids))).all())
+        activity_filter.append(Activity.customer_id.in_(customer_ids))
+        entry_keys = [("customer", customer_ids), ("lead", lead_ids), ("opportunity", opp_ids)]
+    elif record_type == "lead":
+        lead_ids, opp_ids = [record_id], []
+    else:
+        opp = session.get(Opportunity, record_id)
+        lead_ids = [opp.lead_id] if opp is not None and opp.lead_id else []
+        opp_ids = [record_id]
+        entry_keys.append(("lead", lead_ids))
+    if lead_ids:
+        activity_filter.append(Activity.lead_id.in_(lead_ids))
+    if opp_ids:
+        activity_filter.append(Activity.opportunity_id.in_(opp_ids))
+    condition = activity_filter[0]
+    for extra in activity_filter[1:]:
+        condition = condition | extra
+    acts = list(session.exec(select(Activity).where(condition).order_by(Activity.id.desc()).limit(limit)).all())
+    entry_condition = None
+    for kind, ids in entry_keys:
+        if ids:
+            clause = (TimelineEntry.record_type == kind) & TimelineEntry.record_id.in_(ids)
+            entry_condition = clause if entry_condition is None else entry_condition | clause
+    entries = list(session.exec(select(TimelineEntry).where(entry_condition).order_by(TimelineEntry.at.desc()).limit(limit)).all()) if entry_condition is not None else []
+    users = user_names(session, [a.assignee_id for a in acts] + [e.user_id for e in entries])
+    names = _record_names(session, acts)
+    planned, past = [], []
+    for a in acts:
+        row = _activity_row(a, names, users, lang, now)
+        item = {
+            "id": f"a{a.id}", "activity_id": a.id, "kind": a.kind, "icon": row["icon"], "title": f"{row['kind_label']}: {a.summary}",
+            "body": a.note + (f"\n{row['outcome']}" if row["outcome"] else ""), "when": row["due"], "who": row["assignee"],
+            "overdue": row["overdue"], "done": a.done, "planned": not a.done, "sort": (a.done_at or a.due_at or a.created_at).isoformat(),
+        }
+        (past if a.done else planned).append(item)
+    for e in entries:
+        params = json.loads(e.params) if e.params else {}
+        if params.get("reason_key"):
+            params["reason"] = translate(params["reason_key"], lang)
+        past.append(
+            {
+                "id": f"e{e.id}", "activity_id": 0, "kind": e.kind, "icon": ICONS.get(e.kind, "history"), "title": translate(e.message_key, lang, **params),
+                "body": e.body, "when": format_datetime(e.at, lang), "who": users.get(e.user_id, ""), "overdue": False, "done": True,
+                "planned": False, "sort": e.at.isoformat(),
+            }
+        )
+    planned.sort(key=lambda i: i["sort"])
+    past.sort(key=lambda i: i["sort"], reverse=True)
+    return (planned + past)[:limit]

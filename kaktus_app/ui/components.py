@@ -78,7 +78,7 @@ def field(label_key: str, control: rx.Component, error: rx.Var | str = "", *, hi
     return rx.vstack(
         rx.text(t(label_key), size="2", weight="medium"),
         control,
-        rx.cond(error != "", rx.text(error, color_scheme="red", size="1", class_name="field-error")),
+        rx.cond(error, rx.text(error, color_scheme="red", size="1", class_name="field-error", id=f"error-{label_key.split('.')[-1]}")),
         rx.cond(hint_key != "", rx.text(t(hint_key) if hint_key else "", size="1", color_scheme="gray")),
         spacing="1",
         width="100%",
@@ -116,7 +116,7 @@ def badge(text: rx.Var | str, color: rx.Var | str = "gray") -> rx.Component:
 
 
 def tag_list(tags: rx.Var) -> rx.Component:
-    return rx.hstack(rx.foreach(tags, lambda tag: badge(tag, "grass")), spacing="1", wrap="wrap")
+    return rx.hstack(rx.foreach(tags.to(list[str]), lambda tag: badge(tag, "grass")), spacing="1", wrap="wrap")
 
 
 def stars(priority: rx.Var) -> rx.Component:

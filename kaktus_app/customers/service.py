@@ -1,0 +1,382 @@
+"""Companies and contacts: validation, duplicates, the paginated list, saved filters."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from rapidfuzz import fuzz
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from kaktus_app.activities import service as activities
+from kaktus_app.auth.models import User
+from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, SavedFilter
+from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
+from kaktus_app.i18n import format_date, format_datetime, utcnow
+from kaktus_app.validation import (
+    Errors,
+    FieldError,
+    clean_text,
+    format_phone,
+    normalise_name,
+    parse_email,
+    parse_phone,
+    parse_tags,
+    prefix_upper_bound,
+    tags_from_db,
+    tags_to_db,
+)
+
+COUNT_CAP = 10_000
+SORTS = {
+    "name": Customer.name_norm,
+    "kind": Customer.kind,
+    "segment": Customer.segment,
+    "city": Customer.city,
+    "email": Customer.email,
+    "phone": Customer.phone,
+    "owner": Customer.owner_id,
+    "created_at": Customer.created_at,
+    "updated_at": Customer.updated_at,
+}
+TEXT_FIELDS = {
+    "industry": 80, "street": 250, "city": 80, "province": 80, "department": 80, "person_in_charge": 120,
+    "job_title": 80, "website": 200,
+}
+LONG_TEXT = ("notes", "profile_needs", "profile_preferences", "profile_history")
+
+
+def _parse_npwp(value) -> str:
+    digits = re.sub(r"\D", "", str(value or ""))
+    if not digits:
+        return ""
+    if len(digits) == 15:
+        return f"{digits[:2]}.{digits[2:5]}.{digits[5:8]}.{digits[8]}-{digits[9:12]}.{digits[12:]}"
+    if len(digits) == 16:
+        return digits
+    raise FieldError("customers.error.npwp")
+
+
+def _parse_postal(value) -> str:
+    text = str(value or "").strip()
+    if text and not re.fullmatch(r"\d{5}", text):
+        raise FieldError("customers.error.postal_code")
+    return text
+
+
+def _parse_coordinate(value, limit: float) -> float | None:
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError as exc:
+        raise FieldError("error.number_invalid") from exc
+    if not math.isfinite(number) or abs(number) > limit:
+        raise FieldError("customers.error.coordinate")
+    return number
+
+
+def _validate(session: Session, actor: Actor, data: dict, current: Customer | None) -> dict:
+    """All fields of ``data`` checked at once; returns clean values or raises ValidationError."""
+    errors = Errors()
+    clean: dict = {}
+
+    def has(key: str) -> bool:
+        return current is None or key in data
+
+    if has("name"):
+        clean["name"] = errors.check("name", clean_text, data.get("name"), required=True, max_length=200)
+    if has("kind"):
+        kind = str(data.get("kind") or "company")
+        if kind not in CUSTOMER_KINDS:
+            errors.add("kind", "customers.error.kind")
+        clean["kind"] = kind
+    for key, limit in TEXT_FIELDS.items():
+        if has(key):
+            clean[key] = errors.check(key, clean_text, data.get(key), max_length=limit) or ""
+    for key in LONG_TEXT:
+        if has(key):
+            clean[key] = errors.check(key, clean_text, data.get(key), max_length=20_000) or ""
+    if has("email"):
+        clean["email"] = errors.check("email", parse_email, data.get("email")) or ""
+    for key in ("phone", "mobile"):
+        if has(key):
+            clean[key] = errors.check(key, parse_phone, data.get(key)) or ""
+    if has("npwp"):
+        clean["npwp"] = errors.check("npwp", _parse_npwp, data.get("npwp")) or ""
+    if has("postal_code"):
+        clean["postal_code"] = errors.check("postal_code", _parse_postal, data.get("postal_code")) or ""
+    if has("latitude"):
+        clean["latitude"] = errors.check("latitude", _parse_coordinate, data.get("latitude"), 90)
+    if has("longitude"):
+        clean["longitude"] = errors.check("longitude", _parse_coordinate, data.get("longitude"), 180)
+    if has("segment"):
+        segment = str(data.get("segment") or "")
+        if segment and segment not in SEGMENTS:
+            errors.add("segment", "customers.error.segment")
+        clean["segment"] = segment
+    if has("tags"):
+        clean["tags"] = tags_to_db(parse_tags(data.get("tags")))
+    if has("company_id"):
+        raw = str(data.get("company_id") or "").strip()
+        company_id = int(raw) if raw.isdigit() else None
+        if raw and company_id is None:
+            errors.add("company_id", "customers.error.company")
+        if company_id is not None:
+            company = session.get(Customer, company_id)
+            if company is None or company.kind != "company" or (current is not None and company_id == current.id):
+                errors.add("company_id", "customers.error.company")
+        clean["company_id"] = company_id
+    if has("owner_id"):
+        raw = str(data.get("owner_id") or "").strip()
+        owner_id = int(raw) if raw.isdigit() else actor.id
+        if session.get(User, owner_id) is None:
+            errors.add("owner_id", "error.user_unknown")
+        clean["owner_id"] = owner_id
+    errors.raise_if_any()
+    return clean
+
+
+def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
+    clean = _validate(session, actor, data, None)
+    customer = Customer(**clean, name_norm=normalise_name(clean["name"]), created_at=utcnow(), updated_at=utcnow())
+    session.add(customer)
+    session.flush()
+    activities.log(session, actor, "customer", customer.id, "created", "customers.timeline.created", name=customer.name)
+    return customer
+
+
+def update_customer(session: Session, actor: Actor, customer_id: int, data: dict) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound()
+    clean = _validate(session, actor, data, customer)
+    changed = [key for key, value in clean.items() if getattr(customer, key) != value]
+    for key in changed:
+        setattr(customer, key, clean[key])
+    if changed:
+        customer.name_norm = normalise_name(customer.name)
+        customer.updated_at = utcnow()
+        session.add(customer)
+        activities.log(session, actor, "customer", customer.id, "updated", "customers.timeline.updated", changed=", ".join(changed))
+    session.flush()
+    return customer
+
+
+def find_duplicates(
+    session: Session, *, name: str = "", email: str = "", phone: str = "", exclude_id: int | None = None, limit: int = 5
+) -> list[dict]:
+    """Possible duplicates: the same e-mail, the same phone, or a close name (blocked by name prefix)."""
+    hits: dict[int, dict] = {}
+
+    def add(rows, reason: str, score: int) -> None:
+        for row in rows:
+            if row.id != exclude_id and row.id not in hits:
+                hits[row.id] = {"id": row.id, "name": row.name, "email": row.email, "phone": format_phone(row.phone or row.mobile), "city": row.city, "reason": reason, "score": score}
+
+    try:
+        email = parse_email(email)
+    except FieldError:
+        email = ""
+    try:
+        phone = parse_phone(phone)
+    except FieldError:
+        phone = ""
+    if email:
+        add(session.exec(select(Customer).where(Customer.email == email).limit(limit)), "email", 100)
+    if phone:
+        add(session.exec(select(Customer).where((Customer.phone == phone) | (Customer.mobile == phone)).limit(limit)), "phone", 100)
+    norm = normalise_name(name)
+    if len(norm) >= 3:
+        block = norm[:3]
+        candidates = session.exec(
+            select(Customer).where(Customer.name_norm >= block, Customer.name_norm < prefix_upper_bound(block)).limit(500)
+        ).all()
+        scored = sorted(
+            ((fuzz.token_set_ratio(norm, c.name_norm), c) for c in candidates), key=lambda pair: -pair[0]
+        )
+        for score, candidate in scored:
+            if score >= 88:
+                add([candidate], "name", int(score))
+    return sorted(hits.values(), key=lambda h: -h["score"])[:limit]
+
+
+def _display(customer: Customer, names: dict[int, str], lang: str) -> dict:
+    return {
+        "id": customer.id,
+        "name": customer.name,
+        "kind": customer.kind,
+        "segment": customer.segment,
+        "city": customer.city,
+        "email": customer.email,
+        "phone": format_phone(customer.phone or customer.mobile),
+        "owner": names.get(customer.owner_id, ""),
+        "tags": tags_from_db(customer.tags),
+        "created_at": format_date(customer.created_at, lang),
+        "updated_at": format_datetime(customer.updated_at, lang),
+    }
+
+
+def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "en") -> dict:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound()
+    names = user_names(session, [customer.owner_id])
+    company = session.get(Customer, customer.company_id) if customer.company_id else None
+    contacts = session.exec(select(Customer).where(Customer.company_id == customer.id).order_by(Customer.name_norm).limit(100)).all()
+    result = {key: getattr(customer, key) for key in Customer.model_fields}
+    result.update(
+        {
+            "tags": ", ".join(tags_from_db(customer.tags)),
+            "tag_list": tags_from_db(customer.tags),
+            "latitude": "" if customer.latitude is None else str(customer.latitude),
+            "longitude": "" if customer.longitude is None else str(customer.longitude),
+            "company_id": customer.company_id or "",
+            "company_name": company.name if company else "",
+            "owner_name": names.get(customer.owner_id, ""),
+            "phone_display": format_phone(customer.phone),
+            "mobile_display": format_phone(customer.mobile),
+            "contacts": [_display(c, {}, lang) | {"job_title": c.job_title} for c in contacts],
+            "created_at": format_datetime(customer.created_at, lang),
+            "updated_at": format_datetime(customer.updated_at, lang),
+        }
+    )
+    return result
+
+
+def _filtered(query, actor: Actor, *, search: str, segment: str, city: str, owner_id, tag: str, kind: str, province: str = ""):
+    text = (search or "").strip()
+    if text:
+        conditions = []
+        norm = normalise_name(text)
+        if norm:
+            conditions.append((Customer.name_norm >= norm) & (Customer.name_norm < prefix_upper_bound(norm)))
+        if "@" in text or "." in text:
+            low = text.lower()
+            conditions.append((Customer.email >= low) & (Customer.email < prefix_upper_bound(low)))
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+            phone = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
+            conditions.append((Customer.phone >= phone) & (Customer.phone < prefix_upper_bound(phone)))
+            conditions.append((Customer.mobile >= phone) & (Customer.mobile < prefix_upper_bound(phone)))
+        if conditions:
+            combined = conditions[0]
+            for condition in conditions[1:]:
+                combined = combined | condition
+            query = query.where(combined)
+    if segment:
+        query = query.where(Customer.segment == segment)
+    if city:
+        query = query.where((Customer.city >= city) & (Customer.city < prefix_upper_bound(city)))
+    if province:
+        query = query.where(Customer.province == province)
+    if owner_id == "me":
+        owner_id = actor.id
+    if owner_id:
+        query = query.where(Customer.owner_id == int(owner_id))
+    if tag:
+        query = query.where(Customer.tags.like(f"%,{tag.strip().lower()},%"))
+    if kind:
+        query = query.where(Customer.kind == kind)
+    return query
+
+
+def list_customers(
+    session: Session,
+    actor: Actor,
+    *,
+    search: str = "",
+    segment: str = "",
+    city: str = "",
+    owner_id: int | str | None = None,
+    tag: str = "",
+    kind: str = "",
+    province: str = "",
+    sort: str = "name",
+    desc: bool = False,
+    page: int = 1,
+    page_size: int = 25,
+    lang: str = "en",
+) -> dict:
+    """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
+    page_size = max(1, min(page_size, 100))
+    filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
+    column = SORTS.get(sort, Customer.name_norm)
+    order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
+    total = session.exec(
+        select(func.count()).select_from(_filtered(select(Customer.id), actor, **filters).limit(COUNT_CAP + 1).subquery())
+    ).one()
+    capped = total > COUNT_CAP
+    total = min(total, COUNT_CAP)
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(page, pages))
+    rows = session.exec(
+        _filtered(select(Customer), actor, **filters).order_by(*order).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    names = user_names(session, [c.owner_id for c in rows])
+    return {"rows": [_display(c, names, lang) for c in rows], "total": total, "total_capped": capped, "page": page, "pages": pages}
+
+
+def customer_options(session: Session, query: str, *, kind: str | None = None, limit: int = 10) -> list[dict]:
+    norm = normalise_name(query or "")
+    statement = select(Customer.id, Customer.name, Customer.city)
+    if norm:
+        statement = statement.where(Customer.name_norm >= norm, Customer.name_norm < prefix_upper_bound(norm))
+    if kind:
+        statement = statement.where(Customer.kind == kind)
+    return [{"id": r[0], "name": r[1], "city": r[2]} for r in session.exec(statement.order_by(Customer.name_norm).limit(limit))]
+
+
+# --------------------------------------------------------------------------------- saved filters
+
+DEFAULT_FILTERS = (
+    ("My customers", {"owner_id": "me"}),
+    ("Jakarta catering", {"province": "DKI Jakarta", "tag": "catering"}),
+)
+
+
+def ensure_default_filters(session: Session) -> None:
+    for name, criteria in DEFAULT_FILTERS:
+        exists = session.exec(select(SavedFilter).where(SavedFilter.module == "customers", SavedFilter.name == name, SavedFilter.user_id == None)).first()  # noqa: E711
+        if exists is None:
+            session.add(SavedFilter(module="customers", name=name, criteria=json.dumps(criteria)))
+    session.flush()
+
+
+def list_saved_filters(session: Session, actor: Actor, module: str = "customers") -> list[dict]:
+    rows = session.exec(
+        select(SavedFilter)
+        .where(SavedFilter.module == module, (SavedFilter.user_id == None) | (SavedFilter.user_id == actor.id))  # noqa: E711
+        .order_by(SavedFilter.user_id.is_not(None), SavedFilter.name)
+    ).all()
+    return [
+        {"id": f.id, "name": f.name, "criteria": json.loads(f.criteria or "{}"), "shared": f.user_id is None, "mine": f.user_id == actor.id}
+        for f in rows
+    ]
+
+
+def save_filter(session: Session, actor: Actor, name: str, criteria: dict, shared: bool = False) -> SavedFilter:
+    errors = Errors()
+    name = errors.check("name", clean_text, name, required=True, max_length=80)
+    errors.raise_if_any()
+    clean = {k: v for k, v in criteria.items() if v not in ("", None)}
+    saved = SavedFilter(module="customers", name=name, criteria=json.dumps(clean), user_id=None if shared and actor.is_manager else actor.id)
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def delete_saved_filter(session: Session, actor: Actor, filter_id: int) -> None:
+    saved = session.get(SavedFilter, filter_id)
+    if saved is None:
+        raise NotFound()
+    if saved.user_id != actor.id and not actor.is_admin:
+        raise PermissionDenied()
+    session.delete(saved)
+
+
+__all__ = ["ValidationError"]

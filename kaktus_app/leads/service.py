@@ -1,0 +1,317 @@
+"""Leads and their conversion into opportunities (convert, or merge into an existing one)."""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from kaktus_app.activities import service as activities
+from kaktus_app.auth.models import User
+from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.customers import service as customers
+from kaktus_app.customers.models import Customer
+from kaktus_app.errors import DomainError, NotFound
+from kaktus_app.i18n import format_date, format_idr, utcnow
+from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
+from kaktus_app.sales import service as sales
+from kaktus_app.sales.models import Opportunity
+from kaktus_app.validation import (
+    Errors,
+    clean_text,
+    format_phone,
+    parse_email,
+    parse_money,
+    parse_phone,
+    parse_tags,
+    tags_from_db,
+    tags_to_db,
+)
+
+COUNT_CAP = 10_000
+SORTS = {"title": Lead.title, "source": Lead.source, "status": Lead.status, "expected_revenue": Lead.expected_revenue, "created_at": Lead.created_at, "company_name": Lead.company_name}
+
+
+def _validate(session: Session, actor: Actor, data: dict, current: Lead | None) -> dict:
+    errors = Errors()
+    clean: dict = {}
+
+    def has(key: str) -> bool:
+        return current is None or key in data
+
+    if has("title"):
+        clean["title"] = errors.check("title", clean_text, data.get("title"), required=True, max_length=200)
+    for key, limit in (("contact_name", 120), ("company_name", 200), ("city", 80)):
+        if has(key):
+            clean[key] = errors.check(key, clean_text, data.get(key), max_length=limit) or ""
+    if has("memo"):
+        clean["memo"] = errors.check("memo", clean_text, data.get("memo"), max_length=20_000) or ""
+    if has("email"):
+        clean["email"] = errors.check("email", parse_email, data.get("email")) or ""
+    if has("phone"):
+        clean["phone"] = errors.check("phone", parse_phone, data.get("phone")) or ""
+    if has("source"):
+        source = str(data.get("source") or "other")
+        if source not in LEAD_SOURCES:
+            errors.add("source", "leads.error.source")
+        clean["source"] = source
+    if has("expected_revenue"):
+        clean["expected_revenue"] = errors.check("expected_revenue", parse_money, data.get("expected_revenue"))
+    if has("tags"):
+        clean["tags"] = tags_to_db(parse_tags(data.get("tags")))
+    if has("customer_id"):
+        raw = str(data.get("customer_id") or "").strip()
+        customer_id = int(raw) if raw.isdigit() else None
+        if (raw and customer_id is None) or (customer_id and session.get(Customer, customer_id) is None):
+            errors.add("customer_id", "leads.error.customer")
+        clean["customer_id"] = customer_id
+    if has("owner_id"):
+        raw = str(data.get("owner_id") or "").strip()
+        owner_id = int(raw) if raw.isdigit() else actor.id
+        if session.get(User, owner_id) is None:
+            errors.add("owner_id", "error.user_unknown")
+        clean["owner_id"] = owner_id
+    errors.raise_if_any()
+    return clean
+
+
+def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
+    clean = _validate(session, actor, data, None)
+    now = utcnow()
+    lead = Lead(**clean, created_at=now, updated_at=now)
+    session.add(lead)
+    session.flush()
+    activities.log(session, actor, "lead", lead.id, "created", "leads.timeline.created", title=lead.title)
+    return lead
+
+
+def _get(session: Session, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound()
+    return lead
+
+
+def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lead:
+    lead = _get(session, lead_id)
+    if lead.status == "converted":
+        raise DomainError("leads.error.converted_readonly")
+    clean = _validate(session, actor, data, lead)
+    changed = [k for k, v in clean.items() if getattr(lead, k) != v]
+    for key in changed:
+        setattr(lead, key, clean[key])
+    if changed:
+        lead.updated_at = utcnow()
+        session.add(lead)
+        activities.log(session, actor, "lead", lead.id, "updated", "leads.timeline.updated", changed=", ".join(changed))
+    session.flush()
+    return lead
+
+
+def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> dict:
+    lead = _get(session, lead_id)
+    customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
+    opportunity = session.get(Opportunity, lead.opportunity_id) if lead.opportunity_id else None
+    return {
+        "id": lead.id,
+        "title": lead.title,
+        "customer_id": lead.customer_id or "",
+        "customer_name": customer.name if customer else "",
+        "contact_name": lead.contact_name,
+        "company_name": lead.company_name,
+        "email": lead.email,
+        "phone": format_phone(lead.phone),
+        "city": lead.city,
+        "source": lead.source,
+        "expected_revenue": str(int(lead.expected_revenue)) if lead.expected_revenue == lead.expected_revenue.to_integral() else str(lead.expected_revenue),
+        "expected_revenue_label": format_idr(lead.expected_revenue),
+        "memo": lead.memo,
+        "owner_id": lead.owner_id or "",
+        "tags": ", ".join(tags_from_db(lead.tags)),
+        "status": lead.status,
+        "lost_reason": lead.lost_reason,
+        "opportunity_id": lead.opportunity_id or 0,
+        "opportunity_name": opportunity.name if opportunity else "",
+        "created_at": format_date(lead.created_at, lang),
+    }
+
+
+def list_leads(
+    session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
+    sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
+) -> dict:
+    page_size = max(1, min(page_size, 100))
+
+    def filtered(query):
+        if search.strip():
+            like = f"%{search.strip().lower()}%"
+            query = query.where(or_(func.lower(Lead.title).like(like), func.lower(Lead.company_name).like(like), func.lower(Lead.contact_name).like(like), Lead.email.like(like)))
+        if status:
+            query = query.where(Lead.status == status)
+        if source:
+            query = query.where(Lead.source == source)
+        owner = actor.id if owner_id == "me" else owner_id
+        if owner:
+            query = query.where(Lead.owner_id == int(owner))
+        if tag:
+            query = query.where(Lead.tags.like(f"%,{tag.strip().lower()},%"))
+        return query
+
+    total = session.exec(select(func.count()).select_from(filtered(select(Lead.id)).limit(COUNT_CAP + 1).subquery())).one()
+    capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(page, pages))
+    column = SORTS.get(sort, Lead.created_at)
+    order = [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
+    rows = session.exec(filtered(select(Lead)).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    owners = user_names(session, [r.owner_id for r in rows])
+    customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id})))) if rows else {}
+    return {
+        "rows": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "company": customer_names.get(r.customer_id) or r.company_name or r.contact_name,
+                "source": r.source,
+                "status": r.status,
+                "revenue": format_idr(r.expected_revenue),
+                "owner": owners.get(r.owner_id, ""),
+                "created_at": format_date(r.created_at, lang),
+            }
+            for r in rows
+        ],
+        "total": total,
+        "total_capped": capped,
+        "page": page,
+        "pages": pages,
+    }
+
+
+def conversion_options(session: Session, actor: Actor, lead_id: int) -> dict:
+    """Suggested customers (the linked one first, then likely duplicates) and their open opportunities."""
+    lead = _get(session, lead_id)
+    matches: list[dict] = []
+    if lead.customer_id:
+        c = session.get(Customer, lead.customer_id)
+        if c is not None:
+            matches.append({"id": c.id, "name": c.name, "city": c.city, "reason": "linked"})
+    seen = {m["id"] for m in matches}
+    for name in (lead.company_name, lead.contact_name):
+        if not name and not lead.email and not lead.phone:
+            continue
+        for hit in customers.find_duplicates(session, name=name, email=lead.email, phone=lead.phone, limit=5):
+            if hit["id"] not in seen:
+                seen.add(hit["id"])
+                matches.append({"id": hit["id"], "name": hit["name"], "city": hit["city"], "reason": hit["reason"]})
+    opportunities = []
+    for match in matches:
+        for opp in sales.open_opportunities_for_customer(session, match["id"]):
+            opportunities.append(opp | {"customer_id": match["id"], "customer": match["name"]})
+    return {"matches": matches[:8], "opportunities": opportunities[:20]}
+
+
+def _customer_from_lead(session: Session, actor: Actor, lead: Lead) -> int:
+    """A new customer from the lead's data: a company (with the contact person) or a person."""
+    if lead.company_name:
+        company = customers.create_customer(
+            session, actor, {"kind": "company", "name": lead.company_name, "email": lead.email if not lead.contact_name else "", "phone": lead.phone if not lead.contact_name else "", "city": lead.city}
+        )
+        if lead.contact_name:
+            customers.create_customer(
+                session, actor, {"kind": "person", "name": lead.contact_name, "email": lead.email, "phone": lead.phone, "city": lead.city, "company_id": company.id}
+            )
+        return company.id
+    name = lead.contact_name or lead.title
+    return customers.create_customer(session, actor, {"kind": "person", "name": name, "email": lead.email, "phone": lead.phone, "city": lead.city}).id
+
+
+def convert_lead(
+    session: Session,
+    actor: Actor,
+    lead_id: int,
+    *,
+    action: str = "convert",
+    customer_mode: str = "link",
+    customer_id: int | None = None,
+    opportunity_id: int | None = None,
+    opportunity_name: str = "",
+) -> int:
+    """Turn a lead into an opportunity (or merge it into an open one of the same customer).
+
+    The lead stays, marked converted and linked, and its activities follow it: history is kept.
+    """
+    lead = _get(session, lead_id)
+    if lead.status != "open":
+        raise DomainError("leads.error.not_open")
+    if action not in ("convert", "merge"):
+        raise DomainError("leads.error.action")
+    if customer_mode == "link":
+        if not customer_id or session.get(Customer, int(customer_id)) is None:
+            raise DomainError("leads.error.choose_customer", field="customer_id")
+        customer_id = int(customer_id)
+    elif customer_mode == "create":
+        customer_id = _customer_from_lead(session, actor, lead)
+    elif customer_mode == "none":
+        customer_id = None
+    else:
+        raise DomainError("leads.error.action")
+
+    if action == "merge":
+        target = session.get(Opportunity, int(opportunity_id)) if opportunity_id else None
+        if target is None or target.state != "open" or customer_id is None or target.customer_id != customer_id:
+            raise DomainError("leads.error.merge_target", field="opportunity_id")
+        memo = f"{target.memo}\n\n[{lead.title}]\n{lead.memo}".strip() if lead.memo else target.memo
+        sales.update_opportunity(session, actor, target.id, {"memo": memo})
+        activities.log(session, actor, "opportunity", target.id, "merged", "leads.timeline.merged_into", title=lead.title)
+        result_id = target.id
+    else:
+        opportunity = sales.create_opportunity(
+            session,
+            actor,
+            {
+                "name": opportunity_name.strip() or lead.title,
+                "customer_id": customer_id or "",
+                "lead_id": lead.id,
+                "expected_revenue": lead.expected_revenue,
+                "owner_id": lead.owner_id or actor.id,
+                "tags": tags_from_db(lead.tags),
+                "memo": lead.memo,
+            },
+        )
+        activities.log(session, actor, "opportunity", opportunity.id, "converted", "leads.timeline.from_lead", title=lead.title)
+        result_id = opportunity.id
+    lead.status, lead.opportunity_id, lead.converted_at = "converted", result_id, utcnow()
+    if customer_id and not lead.customer_id:
+        lead.customer_id = customer_id
+    session.add(lead)
+    activities.move_lead_history_to_opportunity(session, lead.id, result_id)
+    activities.log(session, actor, "lead", lead.id, "converted", "leads.timeline.converted", opportunity_id=result_id)
+    session.flush()
+    return result_id
+
+
+def mark_lead_lost(session: Session, actor: Actor, lead_id: int, reason: str) -> Lead:
+    lead = _get(session, lead_id)
+    if lead.status != "open":
+        raise DomainError("leads.error.not_open")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("leads.error.lost_reason", field="lost_reason")
+    lead.status, lead.lost_reason, lead.updated_at = "lost", reason[:200], utcnow()
+    session.add(lead)
+    activities.log(session, actor, "lead", lead.id, "lost", "leads.timeline.lost", reason=reason[:200])
+    return lead
+
+
+def reopen_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
+    lead = _get(session, lead_id)
+    if lead.status != "lost":
+        raise DomainError("leads.error.not_lost")
+    lead.status, lead.lost_reason, lead.updated_at = "open", "", utcnow()
+    session.add(lead)
+    activities.log(session, actor, "lead", lead.id, "reopened", "leads.timeline.reopened")
+    return lead
+
+
+__all__ = ["LEAD_STATUSES"]

@@ -1,0 +1,559 @@
+"""Opportunities, stages and the pipeline: every rule of the sales funnel lives here."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from kaktus_app.activities import service as activities
+from kaktus_app.auth.models import User
+from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.customers.models import Customer
+from kaktus_app.errors import Conflict, DomainError, NotFound
+from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
+from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory
+from kaktus_app.validation import (
+    Errors,
+    clean_text,
+    parse_date,
+    parse_int,
+    parse_money,
+    parse_tags,
+    tags_from_db,
+    tags_to_db,
+)
+
+COUNT_CAP = 10_000
+POSITION_STEP = 1024.0
+SORTS = {
+    "name": Opportunity.name,
+    "expected_revenue": Opportunity.expected_revenue,
+    "probability": Opportunity.probability,
+    "expected_closing": Opportunity.expected_closing,
+    "stage": Opportunity.stage_id,
+    "owner": Opportunity.owner_id,
+    "created_at": Opportunity.created_at,
+    "updated_at": Opportunity.updated_at,
+}
+
+
+def weighted(expected_revenue: Decimal, probability: int) -> Decimal:
+    return (Decimal(expected_revenue) * Decimal(probability) / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def stages_for_team(session: Session, team_id: int | None) -> list[Stage]:
+    """The team's own stages, else the default stages (team_id NULL), in pipeline order."""
+    if team_id is not None:
+        own = session.exec(select(Stage).where(Stage.team_id == team_id).order_by(Stage.sequence)).all()
+        if own:
+            return list(own)
+    return list(session.exec(select(Stage).where(Stage.team_id == None).order_by(Stage.sequence)).all())  # noqa: E711
+
+
+def _stage(session: Session, stage_id) -> Stage:
+    stage = session.get(Stage, int(stage_id)) if str(stage_id or "").isdigit() else None
+    if stage is None:
+        raise DomainError("sales.error.stage_unknown", field="stage_id")
+    return stage
+
+
+def _end_position(session: Session, stage_id: int) -> float:
+    last = session.exec(select(func.max(Opportunity.position)).where(Opportunity.stage_id == stage_id)).one()
+    return (last or 0.0) + POSITION_STEP
+
+
+def _validate(session: Session, actor: Actor, data: dict, current: Opportunity | None) -> dict:
+    errors = Errors()
+    clean: dict = {}
+
+    def has(key: str) -> bool:
+        return current is None or key in data
+
+    if has("name"):
+        clean["name"] = errors.check("name", clean_text, data.get("name"), required=True, max_length=200)
+    if has("expected_revenue"):
+        clean["expected_revenue"] = errors.check("expected_revenue", parse_money, data.get("expected_revenue"))
+    if "probability" in data and str(data.get("probability")).strip() != "":
+        clean["probability"] = errors.check(
+            "probability", parse_int, data.get("probability"), minimum=0, maximum=100, range_key="sales.error.probability"
+        )
+    if has("expected_closing"):
+        clean["expected_closing"] = errors.check("expected_closing", parse_date, data.get("expected_closing"))
+    if "priority" in data:
+        clean["priority"] = errors.check("priority", parse_int, data.get("priority") or 0, minimum=0, maximum=3)
+    if has("tags"):
+        clean["tags"] = tags_to_db(parse_tags(data.get("tags")))
+    if has("memo"):
+        clean["memo"] = errors.check("memo", clean_text, data.get("memo"), max_length=20_000) or ""
+    if has("customer_id"):
+        raw = str(data.get("customer_id") or "").strip()
+        customer_id = int(raw) if raw.isdigit() else None
+        if (raw and customer_id is None) or (customer_id and session.get(Customer, customer_id) is None):
+            errors.add("customer_id", "sales.error.customer_unknown")
+        clean["customer_id"] = customer_id
+    if has("owner_id"):
+        raw = str(data.get("owner_id") or "").strip()
+        owner_id = int(raw) if raw.isdigit() else actor.id
+        if session.get(User, owner_id) is None:
+            errors.add("owner_id", "error.user_unknown")
+        clean["owner_id"] = owner_id
+    if current is None:
+        raw_stage = data.get("stage_id")
+        if raw_stage not in (None, ""):
+            stage = session.get(Stage, int(raw_stage)) if str(raw_stage).isdigit() else None
+            if stage is None:
+                errors.add("stage_id", "sales.error.stage_unknown")
+            clean["stage_id"] = stage.id if stage else None
+    errors.raise_if_any()
+    return clean
+
+
+def create_opportunity(session: Session, actor: Actor, data: dict) -> Opportunity:
+    clean = _validate(session, actor, data, None)
+    stage_id = clean.pop("stage_id", None)
+    if stage_id is None:
+        stages = stages_for_team(session, actor.team_id)
+        if not stages:
+            raise DomainError("sales.error.stage_unknown", field="stage_id")
+        stage_id = stages[0].id
+    stage = session.get(Stage, stage_id)
+    if "probability" not in clean:
+        clean["probability"] = stage.probability
+    now = utcnow()
+    opportunity = Opportunity(
+        **clean,
+        stage_id=stage_id,
+        team_id=actor.team_id,
+        lead_id=data.get("lead_id") or None,
+        position=_end_position(session, stage_id),
+        state="won" if stage.is_won else "open",
+        created_at=now,
+        updated_at=now,
+        stage_changed_at=now,
+        closed_at=now if stage.is_won else None,
+    )
+    session.add(opportunity)
+    session.flush()
+    session.add(StageHistory(opportunity_id=opportunity.id, to_stage_id=stage_id, to_state=opportunity.state, user_id=actor.id, expected_revenue=opportunity.expected_revenue, at=now))
+    activities.log(session, actor, "opportunity", opportunity.id, "created", "sales.timeline.created", name=opportunity.name)
+    return opportunity
+
+
+def _get(session: Session, opportunity_id: int) -> Opportunity:
+    opportunity = session.get(Opportunity, opportunity_id)
+    if opportunity is None:
+        raise NotFound()
+    return opportunity
+
+
+def _check_version(opportunity: Opportunity, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != opportunity.version:
+        raise Conflict("sales.conflict_changed", name=opportunity.name)
+
+
+def update_opportunity(session: Session, actor: Actor, opportunity_id: int, data: dict, expected_version: int | None = None) -> Opportunity:
+    opportunity = _get(session, opportunity_id)
+    _check_version(opportunity, expected_version)
+    clean = _validate(session, actor, data, opportunity)
+    clean.pop("stage_id", None)
+    changed = [key for key, value in clean.items() if getattr(opportunity, key) != value]
+    for key in changed:
+        setattr(opportunity, key, clean[key])
+    if changed:
+        opportunity.version += 1
+        opportunity.updated_at = utcnow()
+        session.add(opportunity)
+        activities.log(session, actor, "opportunity", opportunity.id, "updated", "sales.timeline.updated", changed=", ".join(changed))
+    session.flush()
+    return opportunity
+
+
+def _record_move(session: Session, actor: Actor, opportunity: Opportunity, from_stage: int | None, from_state: str) -> None:
+    session.add(
+        StageHistory(
+            opportunity_id=opportunity.id,
+            from_stage_id=from_stage,
+            to_stage_id=opportunity.stage_id,
+            from_state=from_state,
+            to_state=opportunity.state,
+            user_id=actor.id,
+            expected_revenue=opportunity.expected_revenue,
+            at=utcnow(),
+        )
+    )
+
+
+def _renumber(session: Session, stage_id: int) -> None:
+    ids = session.exec(select(Opportunity.id).where(Opportunity.stage_id == stage_id).order_by(Opportunity.position, Opportunity.id)).all()
+    for index, oid in enumerate(ids):
+        session.exec(update(Opportunity).where(Opportunity.id == oid).values(position=(index + 1) * POSITION_STEP))
+    session.flush()
+
+
+def _position_between(session: Session, stage_id: int, before_id: int | None, after_id: int | None, moving_id: int) -> float:
+    """A position that puts the card just before ``before_id`` (or after ``after_id``, or at the end)."""
+    for _attempt in range(2):
+        if before_id:
+            anchor = session.get(Opportunity, before_id)
+            if anchor is not None and anchor.stage_id == stage_id and anchor.id != moving_id:
+                prev = session.exec(
+                    select(func.max(Opportunity.position)).where(
+                        Opportunity.stage_id == stage_id, Opportunity.position < anchor.position, Opportunity.id != moving_id
+                    )
+                ).one()
+                low = prev if prev is not None else anchor.position - 2 * POSITION_STEP
+                if anchor.position - low > 1e-6:
+                    return (low + anchor.position) / 2
+                _renumber(session, stage_id)
+                continue
+        if after_id:
+            anchor = session.get(Opportunity, after_id)
+            if anchor is not None and anchor.stage_id == stage_id and anchor.id != moving_id:
+                nxt = session.exec(
+                    select(func.min(Opportunity.position)).where(
+                        Opportunity.stage_id == stage_id, Opportunity.position > anchor.position, Opportunity.id != moving_id
+                    )
+                ).one()
+                high = nxt if nxt is not None else anchor.position + 2 * POSITION_STEP
+                if high - anchor.position > 1e-6:
+                    return (anchor.position + high) / 2
+                _renumber(session, stage_id)
+                continue
+        break
+    return _end_position(session, stage_id)
+
+
+def move_opportunity(
+    session: Session,
+    actor: Actor,
+    opportunity_id: int,
+    to_stage_id: int,
+    *,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    expected_version: int | None = None,
+) -> Opportunity:
+    """Move a card to a stage (and a place in its column). Probability follows the new stage's default.
+
+    A move onto the Won stage marks the opportunity won. A stale ``expected_version`` (somebody moved
+    or edited it meanwhile) raises Conflict and changes nothing.
+    """
+    opportunity = _get(session, opportunity_id)
+    stage = _stage(session, to_stage_id)
+    if opportunity.version != (expected_version if expected_version is not None else opportunity.version):
+        raise Conflict("sales.conflict_moved", name=opportunity.name, stage=session.get(Stage, opportunity.stage_id).name)
+    if opportunity.state == "lost":
+        raise DomainError("sales.error.closed")
+    if opportunity.state == "won" and not stage.is_won:
+        raise DomainError("sales.error.closed")
+    from_stage, from_state = opportunity.stage_id, opportunity.state
+    opportunity.position = _position_between(session, stage.id, before_id, after_id, opportunity.id)
+    if from_stage != stage.id:
+        opportunity.stage_id = stage.id
+        opportunity.probability = stage.probability
+        opportunity.stage_changed_at = utcnow()
+        if stage.is_won:
+            opportunity.state = "won"
+            opportunity.closed_at = utcnow()
+        old = session.get(Stage, from_stage)
+        _record_move(session, actor, opportunity, from_stage, from_state)
+        activities.log(session, actor, "opportunity", opportunity.id, "stage", "sales.timeline.moved", from_stage=old.name if old else "", to_stage=stage.name)
+    opportunity.version += 1
+    opportunity.updated_at = utcnow()
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
+    opportunity = _get(session, opportunity_id)
+    if opportunity.state != "open":
+        raise DomainError("sales.error.not_open")
+    won = next((s for s in stages_for_team(session, opportunity.team_id) if s.is_won), None)
+    from_stage = opportunity.stage_id
+    opportunity.state, opportunity.probability, opportunity.closed_at = "won", 100, utcnow()
+    if won is not None:
+        opportunity.stage_id = won.id
+        opportunity.position = _end_position(session, won.id)
+    opportunity.version += 1
+    _record_move(session, actor, opportunity, from_stage, "open")
+    activities.log(session, actor, "opportunity", opportunity.id, "won", "sales.timeline.won")
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def mark_lost(session: Session, actor: Actor, opportunity_id: int, reason: str) -> Opportunity:
+    opportunity = _get(session, opportunity_id)
+    if opportunity.state != "open":
+        raise DomainError("sales.error.not_open")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("sales.error.lost_reason", field="lost_reason")
+    if len(reason) > 200:
+        raise DomainError("error.too_long", field="lost_reason", max=200)
+    opportunity.state, opportunity.lost_reason, opportunity.closed_at = "lost", reason, utcnow()
+    opportunity.probability = 0
+    opportunity.version += 1
+    _record_move(session, actor, opportunity, opportunity.stage_id, "open")
+    label = f"sales.lost_reason.{reason}" if reason in LOST_REASONS else ""
+    activities.log(session, actor, "opportunity", opportunity.id, "lost", "sales.timeline.lost", reason=reason, reason_key=label)
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def restore(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
+    """Re-open a won or lost opportunity in its first non-won stage it had (or the first stage)."""
+    opportunity = _get(session, opportunity_id)
+    if opportunity.state == "open":
+        raise DomainError("sales.error.already_open")
+    from_state, from_stage = opportunity.state, opportunity.stage_id
+    stage = session.get(Stage, opportunity.stage_id)
+    if stage is None or stage.is_won:
+        previous = session.exec(
+            select(StageHistory.from_stage_id)
+            .where(StageHistory.opportunity_id == opportunity.id, StageHistory.from_stage_id.is_not(None))
+            .order_by(StageHistory.id.desc())
+        ).all()
+        candidates = [session.get(Stage, sid) for sid in previous]
+        stage = next((s for s in candidates if s is not None and not s.is_won), None) or stages_for_team(session, opportunity.team_id)[0]
+        opportunity.stage_id = stage.id
+        opportunity.position = _end_position(session, stage.id)
+    opportunity.state, opportunity.lost_reason, opportunity.closed_at = "open", "", None
+    opportunity.probability = stage.probability
+    opportunity.version += 1
+    _record_move(session, actor, opportunity, from_stage, from_state)
+    activities.log(session, actor, "opportunity", opportunity.id, "restored", "sales.timeline.restored")
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+# ----------------------------------------------------------------------------------------- board
+
+
+def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = ""):
+    if mine:
+        query = query.where(Opportunity.owner_id == actor.id)
+    elif owner_id:
+        query = query.where(Opportunity.owner_id == int(owner_id))
+    if tag:
+        query = query.where(Opportunity.tags.like(f"%,{tag.strip().lower()},%"))
+    if search:
+        query = query.where(func.lower(Opportunity.name).like(f"%{search.strip().lower()}%"))
+    return query
+
+
+def _cards(session: Session, rows: list[Opportunity], lang: str) -> list[dict]:
+    customers = {}
+    customer_ids = {o.customer_id for o in rows if o.customer_id}
+    if customer_ids:
+        customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all())
+    owners = user_names(session, [o.owner_id for o in rows])
+    nexts = activities.next_activity_by_opportunity(session, [o.id for o in rows])
+    cards = []
+    for o in rows:
+        nxt = nexts.get(o.id)
+        cards.append(
+            {
+                "id": o.id,
+                "name": o.name,
+                "customer": customers.get(o.customer_id, ""),
+                "revenue": format_idr(o.expected_revenue),
+                "probability": o.probability,
+                "owner": owners.get(o.owner_id, ""),
+                "priority": o.priority,
+                "tags": tags_from_db(o.tags),
+                "version": o.version,
+                "stage_id": o.stage_id,
+                "state": o.state,
+                "next_summary": nxt["summary"] if nxt else "",
+                "next_due": format_datetime(nxt["due_at"], lang) if nxt and nxt["due_at"] else "",
+                "next_overdue": bool(nxt and nxt["overdue"]),
+            }
+        )
+    return cards
+
+
+def _column_query(actor: Actor, stage: Stage, filters: dict):
+    query = select(Opportunity).where(Opportunity.stage_id == stage.id)
+    query = query.where(Opportunity.state == ("won" if stage.is_won else "open"))
+    return _board_filters(query, actor, **filters)
+
+
+def board(
+    session: Session,
+    actor: Actor,
+    *,
+    team_id: int | None = None,
+    owner_id: int | None = None,
+    mine: bool = False,
+    tag: str = "",
+    search: str = "",
+    per_column: int = 20,
+    lang: str = "en",
+) -> dict:
+    """Every column with its count and sums (one GROUP BY) and its first ``per_column`` cards."""
+    stages = stages_for_team(session, team_id if team_id is not None else actor.team_id)
+    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
+    totals_query = _board_filters(
+        select(
+            Opportunity.stage_id,
+            Opportunity.state,
+            func.count(Opportunity.id),
+            func.coalesce(func.sum(Opportunity.expected_revenue), 0),
+            func.coalesce(func.sum(Opportunity.expected_revenue * Opportunity.probability), 0),
+        )
+        .where(Opportunity.state.in_(("open", "won")), Opportunity.stage_id.in_([s.id for s in stages]))
+        .group_by(Opportunity.stage_id, Opportunity.state),
+        actor,
+        **filters,
+    )
+    totals = {(row[0], row[1]): row for row in session.exec(totals_query)}
+    columns = []
+    for stage in stages:
+        row = totals.get((stage.id, "won" if stage.is_won else "open"))
+        count = int(row[2]) if row else 0
+        expected = Decimal(str(row[3])) if row else Decimal(0)
+        weighted_sum = (Decimal(str(row[4])) / 100) if row else Decimal(0)
+        cards = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).limit(per_column)).all()
+        columns.append(
+            {
+                "id": stage.id,
+                "name": stage.name,
+                "key": stage.name.lower().replace(" ", "-"),
+                "is_won": stage.is_won,
+                "count": count,
+                "sum_expected": expected,
+                "sum_expected_label": format_idr(expected),
+                "sum_expected_short": format_idr_short(expected),
+                "sum_weighted_label": format_idr(weighted_sum),
+                "cards": _cards(session, list(cards), lang),
+            }
+        )
+    return {"columns": columns}
+
+
+def column_cards(
+    session: Session, actor: Actor, stage_id: int, *, offset: int, limit: int = 20, owner_id=None, mine: bool = False, tag: str = "", search: str = "", lang: str = "en"
+) -> list[dict]:
+    stage = _stage(session, stage_id)
+    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
+    rows = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).offset(offset).limit(limit)).all()
+    return _cards(session, list(rows), lang)
+
+
+# ------------------------------------------------------------------------------------ list / form
+
+
+def list_opportunities(
+    session: Session,
+    actor: Actor,
+    *,
+    search: str = "",
+    stage_id: int | None = None,
+    state: str = "",
+    owner_id: int | str | None = None,
+    tag: str = "",
+    sort: str = "updated_at",
+    desc: bool = True,
+    page: int = 1,
+    page_size: int = 25,
+    lang: str = "en",
+) -> dict:
+    page_size = max(1, min(page_size, 100))
+
+    def filtered(query):
+        if stage_id:
+            query = query.where(Opportunity.stage_id == int(stage_id))
+        if state:
+            query = query.where(Opportunity.state == state)
+        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else owner_id, tag=tag, search=search)
+
+    total = session.exec(select(func.count()).select_from(filtered(select(Opportunity.id)).limit(COUNT_CAP + 1).subquery())).one()
+    capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
+    pages = max(1, math.ceil(total / page_size))
+    page = max(1, min(page, pages))
+    column = SORTS.get(sort, Opportunity.updated_at)
+    order = [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
+    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    stages = {s.id: s.name for s in session.exec(select(Stage))}
+    customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({o.customer_id for o in rows if o.customer_id}))).all()) if rows else {}
+    owners = user_names(session, [o.owner_id for o in rows])
+    return {
+        "rows": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "customer": customers.get(o.customer_id, ""),
+                "stage": stages.get(o.stage_id, ""),
+                "state": o.state,
+                "revenue": format_idr(o.expected_revenue),
+                "probability": o.probability,
+                "weighted": format_idr(weighted(o.expected_revenue, o.probability)),
+                "closing": format_date(o.expected_closing, lang),
+                "owner": owners.get(o.owner_id, ""),
+                "updated_at": format_datetime(o.updated_at, lang),
+            }
+            for o in rows
+        ],
+        "total": total,
+        "total_capped": capped,
+        "page": page,
+        "pages": pages,
+    }
+
+
+def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: str = "en") -> dict:
+    o = _get(session, opportunity_id)
+    customer = session.get(Customer, o.customer_id) if o.customer_id else None
+    stages = stages_for_team(session, o.team_id)
+    names = {s.id: s.name for s in session.exec(select(Stage))}
+    history = session.exec(select(StageHistory).where(StageHistory.opportunity_id == o.id).order_by(StageHistory.id.desc()).limit(50)).all()
+    owners = user_names(session, [o.owner_id] + [h.user_id for h in history])
+    return {
+        "id": o.id,
+        "name": o.name,
+        "customer_id": o.customer_id or "",
+        "customer_name": customer.name if customer else "",
+        "lead_id": o.lead_id or 0,
+        "stage_id": o.stage_id,
+        "stage_name": names.get(o.stage_id, ""),
+        "stages": [{"id": s.id, "name": s.name, "is_won": s.is_won} for s in stages],
+        "state": o.state,
+        "expected_revenue": str(int(o.expected_revenue)) if o.expected_revenue == o.expected_revenue.to_integral() else str(o.expected_revenue),
+        "expected_revenue_label": format_idr(o.expected_revenue),
+        "probability": o.probability,
+        "weighted_label": format_idr(weighted(o.expected_revenue, o.probability)),
+        "expected_closing": o.expected_closing.isoformat() if o.expected_closing else "",
+        "priority": o.priority,
+        "owner_id": o.owner_id or "",
+        "owner_name": owners.get(o.owner_id, ""),
+        "tags": ", ".join(tags_from_db(o.tags)),
+        "memo": o.memo,
+        "lost_reason": o.lost_reason,
+        "version": o.version,
+        "history": [
+            {
+                "when": format_datetime(h.at, lang),
+                "from": names.get(h.from_stage_id, "") if h.from_stage_id else "",
+                "to": names.get(h.to_stage_id, "") if h.to_stage_id else "",
+                "from_state": h.from_state,
+                "to_state": h.to_state,
+                "who": owners.get(h.user_id, ""),
+            }
+            for h in history
+        ],
+    }
+
+
+def open_opportunities_for_customer(session: Session, customer_id: int) -> list[dict]:
+    stages = {s.id: s.name for s in session.exec(select(Stage))}
+    rows = session.exec(
+        select(Opportunity).where(Opportunity.customer_id == customer_id, Opportunity.state == "open").order_by(Opportunity.id.desc()).limit(50)
+    ).all()
+    return [{"id": o.id, "name": o.name, "stage": stages.get(o.stage_id, ""), "expected_revenue": format_idr(o.expected_revenue)} for o in rows]

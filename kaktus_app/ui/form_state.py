@@ -1,0 +1,35 @@
+"""Shared pieces for record form states: id from the URL, per-field errors, keyed re-render."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kaktus_app.errors import DomainError, ValidationError
+from kaktus_app.ui.lang import current_lang
+
+
+def record_id_from_path(state: rx.State) -> int | None:
+    """The numeric last segment of the URL (/customers/12 -> 12); None for /customers/new."""
+    last = str(state.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+    return int(last) if last.isdigit() else None
+
+
+def query_param(state: rx.State, name: str) -> str:
+    return str(state.router.url.query_parameters.get(name, ""))
+
+
+def as_form_values(record: dict) -> dict[str, str]:
+    """Every value as text, the way inputs show it."""
+    return {k: "" if v is None else str(v) for k, v in record.items() if not isinstance(v, (list, dict))}
+
+
+async def error_messages(state: rx.State, exc: DomainError) -> tuple[dict[str, str], str]:
+    """(field -> message, general message) for an error raised by a service."""
+    lang = await current_lang(state)
+    if isinstance(exc, ValidationError):
+        from kaktus_app.i18n import translate
+
+        return exc.messages(lang), translate("error.fix_fields", lang)
+    if exc.field:
+        return {exc.field: exc.message(lang)}, exc.message(lang)
+    return {}, exc.message(lang)
