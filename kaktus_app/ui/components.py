@@ -13,7 +13,7 @@ def page_header(title: rx.Var | str, *actions: rx.Component, subtitle: rx.Var | 
     return rx.hstack(
         rx.vstack(
             rx.heading(title, size="6", id="page-title"),
-            rx.cond(subtitle is not None, rx.text(subtitle or "", color_scheme="gray", size="2"), rx.fragment()),
+            rx.text(subtitle, color_scheme="gray", size="2", id="page-subtitle") if subtitle is not None else rx.fragment(),
             spacing="1",
         ),
         rx.spacer(),
