@@ -14,6 +14,8 @@ export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONDONTWRITEBYTECODE := 1
+# The database and test files change while the app runs: they must not trigger a backend reload.
+export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench:$(CURDIR)/scripts
 
 .PHONY: run install bun chromium migrate demo test unit e2e bench lint clean-data regen-migration
 

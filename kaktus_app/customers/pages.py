@@ -125,7 +125,7 @@ def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.link(row["name"], href="/customers/" + row["id"].to_string(), weight="medium")),
         rx.table.cell(rx.cond(row["kind"] == "company", badge(t("customers.kind.company"), "blue"), badge(t("customers.kind.person"), "gray"))),
-        rx.table.cell(row["segment"]),
+        rx.table.cell(rx.match(row["segment"], *[(v, t(label)) for v, label in SEGMENT_OPTIONS], row["segment"])),
         rx.table.cell(row["city"]),
         rx.table.cell(row["email"]),
         rx.table.cell(row["phone"]),

@@ -166,7 +166,7 @@ def list_leads(
     order = [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
     rows = session.exec(filtered(select(Lead)).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
     owners = user_names(session, [r.owner_id for r in rows])
-    customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id})))) if rows else {}
+    customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id}))).all()) if rows else {}
     return {
         "rows": [
             {

@@ -43,7 +43,7 @@ def _fill(template: str, params: dict) -> rx.Var | str:
                 pieces.append(rx.Var.create(part))
         else:
             value = params.get(part, "{" + part + "}")
-            pieces.append(value.to_string() if isinstance(value, rx.Var) else rx.Var.create(str(value)))
+            pieces.append(value.to(str) if isinstance(value, rx.Var) else rx.Var.create(str(value)))
     result = pieces[0]
     for piece in pieces[1:]:
         result = result + piece
