@@ -187,7 +187,7 @@ def _npwp(rng) -> str:
 def load_demo(session: Session) -> None:
     """The whole demo company: customers and contacts, leads, opportunities, activities."""
     import random
-    from datetime import date, datetime, time, timedelta
+    from datetime import datetime, time, timedelta
     from decimal import Decimal
 
     from kaktus_app.activities.models import CALL_OUTCOMES, Activity, TimelineEntry

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
+from alembic import command
 from kaktus_app import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,26 +94,29 @@ def seeded(session):
 
 @pytest.fixture
 def admin(seeded):
-    from kaktus_app.auth.service import actor_for
-    from kaktus_app.auth.models import User
     from sqlmodel import select
+
+    from kaktus_app.auth.models import User
+    from kaktus_app.auth.service import actor_for
 
     return actor_for(seeded.exec(select(User).where(User.username == "admin")).one())
 
 
 @pytest.fixture
 def dewi(seeded):
-    from kaktus_app.auth.service import actor_for
-    from kaktus_app.auth.models import User
     from sqlmodel import select
+
+    from kaktus_app.auth.models import User
+    from kaktus_app.auth.service import actor_for
 
     return actor_for(seeded.exec(select(User).where(User.username == "dewi")).one())
 
 
 @pytest.fixture
 def budi(seeded):
-    from kaktus_app.auth.service import actor_for
-    from kaktus_app.auth.models import User
     from sqlmodel import select
+
+    from kaktus_app.auth.models import User
+    from kaktus_app.auth.service import actor_for
 
     return actor_for(seeded.exec(select(User).where(User.username == "budi")).one())

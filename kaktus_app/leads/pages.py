@@ -5,10 +5,21 @@ from __future__ import annotations
 import reflex as rx
 
 from kaktus_app.activities.components import activity_panel
+from kaktus_app.layout import staff_page
 from kaktus_app.leads.models import LEAD_SOURCES
 from kaktus_app.leads.state import LeadFormState, LeadListState
-from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import badge, card, data_table, field, page_header, pagination, select_field, sort_header, text_area, text_input
+from kaktus_app.ui.components import (
+    badge,
+    card,
+    data_table,
+    field,
+    page_header,
+    pagination,
+    select_field,
+    sort_header,
+    text_area,
+    text_input,
+)
 from kaktus_app.ui.lang import t
 
 L = LeadListState

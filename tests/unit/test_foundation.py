@@ -14,7 +14,14 @@ from kaktus_app import db
 from kaktus_app.auth import service as auth
 from kaktus_app.errors import DomainError, ValidationError
 from kaktus_app.i18n import CATALOG, format_date, format_datetime, format_idr, format_idr_short, translate
-from kaktus_app.validation import FieldError, normalise_name, parse_money, parse_phone, parse_email, parse_local_datetime
+from kaktus_app.validation import (
+    FieldError,
+    normalise_name,
+    parse_email,
+    parse_local_datetime,
+    parse_money,
+    parse_phone,
+)
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):
@@ -97,8 +104,9 @@ def test_login_logout_and_lockout(seeded):
 
 
 def test_passwords_are_argon2_hashed(seeded):
-    from kaktus_app.auth.models import User
     from sqlmodel import select
+
+    from kaktus_app.auth.models import User
 
     user = seeded.exec(select(User).where(User.username == "admin")).one()
     assert user.password_hash.startswith("$argon2id$")
