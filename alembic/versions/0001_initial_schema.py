@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 13:45:56.504638
+Create Date: 2026-11-24 14:49:13.956184
 """
 
 from collections.abc import Sequence
@@ -214,7 +214,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_opportunity_board', ['state', 'stage_id', 'position'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunity_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_opportunity_owner_state', ['owner_id', 'state'], unique=False)
-        batch_op.create_index('ix_opportunity_stage_sums', ['state', 'stage_id', 'expected_revenue'], unique=False)
+        batch_op.create_index('ix_opportunity_stage_sums', ['state', 'stage_id', 'expected_revenue', 'probability'], unique=False)
 
     op.create_table('activity',
     sa.Column('id', sa.Integer(), nullable=False),

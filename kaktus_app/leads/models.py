@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index
+from sqlalchemy import Index, func, text
 from sqlmodel import Field, SQLModel
 
 from kaktus_app.models_base import created_field, money_field, text_field
@@ -19,6 +19,7 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         Index("ix_lead_status_created", "status", "created_at"),
         Index("ix_lead_owner_status", "owner_id", "status"),
+        Index("ix_lead_title_lower", func.lower(text("title"))),
         {"extend_existing": True},
     )
 

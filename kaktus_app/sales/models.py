@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index
+from sqlalchemy import Index, func, text
 from sqlmodel import Field, SQLModel
 
 from kaktus_app.models_base import created_field, money_field, text_field
@@ -41,7 +41,8 @@ class Opportunity(SQLModel, table=True):
     __tablename__ = "opportunity"
     __table_args__ = (
         Index("ix_opportunity_board", "state", "stage_id", "position"),
-        Index("ix_opportunity_stage_sums", "state", "stage_id", "expected_revenue"),
+        Index("ix_opportunity_stage_sums", "state", "stage_id", "expected_revenue", "probability"),
+        Index("ix_opportunity_name_lower", func.lower(text("name"))),
         Index("ix_opportunity_owner_state", "owner_id", "state"),
         {"extend_existing": True},
     )

@@ -66,8 +66,8 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
                     {"id": row[0], "name": row[1], "kind": row[2], "detail": row[3] or row[4] or row[5], "href": f"/customers/{row[0]}"}
                 )
 
-    like = f"{text.lower()}%"
-    lead_filters = [func.lower(Lead.title).like(like), func.lower(Lead.company_name).like(like)]
+    low = text.lower()
+    lead_filters = [_range(func.lower(Lead.title), low)]
     if email:
         lead_filters.append(_range(Lead.email, email))
     if phone:
@@ -77,7 +77,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     ):
         result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": row[2], "href": f"/leads/{row[0]}"})
 
-    opp_filters = [func.lower(Opportunity.name).like(like)]
+    opp_filters = [_range(func.lower(Opportunity.name), low)]
     for row in session.exec(
         select(Opportunity.id, Opportunity.name, Opportunity.state).where(or_(*opp_filters)).order_by(Opportunity.id.desc()).limit(limit)
     ):

@@ -1,0 +1,223 @@
+"""`make bench`: server-side timings of the main pages at 10k / 100k / 1M customers.
+
+Builds (and caches under bench/.data/) a SQLite database per size with the scale generator
+(N customers, 0.2N opportunities, N activities, 0.3N leads), and the same on PostgreSQL when
+KAKTUS_TEST_DATABASE_URL (or --pg URL) is given. Prints p50/p95 of each service call beside the
+same query in raw SQL, and the ratio. Prints figures only: nothing here asserts a timing.
+
+    python -m bench.run_all --sizes 10000,100000,1000000 [--pg postgresql+psycopg://...] [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from kaktus_app import db
+from kaktus_app.auth.service import system_actor
+from kaktus_app.customers import service as customers
+from kaktus_app.demo import generate_scale
+from kaktus_app.sales import service as sales
+from kaktus_app.sales.models import Opportunity, Stage
+from kaktus_app.search import service as search
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / ".data"
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT.parent / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+
+
+def build_sqlite(size: int) -> str:
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"kaktus_{size}.db"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        return url
+    tmp = DATA / f"kaktus_{size}.building.db"
+    tmp.unlink(missing_ok=True)
+    tmp_url = f"sqlite:///{tmp}"
+    migrate(tmp_url)
+    started = time.perf_counter()
+    with Session(db.get_engine(tmp_url)) as session:
+        generate_scale(session, size)
+    print(f"  built SQLite with {size:,} customers in {time.perf_counter() - started:.1f} s")
+    db.get_engine(tmp_url).dispose()
+    tmp.rename(path)
+    return url
+
+
+def build_pg(url: str, size: int) -> str:
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    migrate(url)
+    started = time.perf_counter()
+    with Session(db.get_engine(url)) as session:
+        generate_scale(session, size)
+    print(f"  built PostgreSQL with {size:,} customers in {time.perf_counter() - started:.1f} s")
+    return url
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    fn()  # warm the caches once
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def raw(session: Session, *statements: str, **params):
+    """The same statements the service sends, run as plain SQL (no ORM, no formatting)."""
+
+    def run():
+        for sql in statements:
+            session.execute(text(sql), params).fetchall()
+
+    return run
+
+
+CAPPED_COUNT = "SELECT count(*) FROM (SELECT id FROM customer {where} LIMIT 10001)"
+
+
+def bench_database(label: str, url: str, runs: int) -> list[tuple]:
+    rows = []
+    with Session(db.get_engine(url)) as session:
+        actor = system_actor(session)
+        stage_ids = [s.id for s in session.exec(select(Stage).order_by(Stage.sequence))]
+        cases = [
+            (
+                "customer list (sorted by name, page 1)",
+                lambda: customers.list_customers(session, actor, sort="name", page=1),
+                raw(session, CAPPED_COUNT.format(where=""), "SELECT * FROM customer ORDER BY name_norm, id LIMIT 25"),
+            ),
+            (
+                "customer list (city filter, by city)",
+                lambda: customers.list_customers(session, actor, city="Bandung", sort="name"),
+                raw(
+                    session,
+                    CAPPED_COUNT.format(where="WHERE city >= 'Bandung' AND city < 'Bandung\uffff'"),
+                    "SELECT * FROM customer WHERE city >= 'Bandung' AND city < 'Bandung\uffff' ORDER BY name_norm, id LIMIT 25",
+                ),
+            ),
+            (
+                "customer list (segment, page 40)",
+                lambda: customers.list_customers(session, actor, segment="retail", page=40),
+                raw(
+                    session,
+                    CAPPED_COUNT.format(where="WHERE segment = 'retail'"),
+                    "SELECT * FROM customer WHERE segment = 'retail' ORDER BY name_norm, id LIMIT 25 OFFSET 975",
+                ),
+            ),
+            (
+                "search by name",
+                lambda: search.search(session, actor, "sinar jaya"),
+                raw(session, "SELECT id, name FROM customer WHERE name_norm >= 'sinar jaya' AND name_norm < 'sinar jaya\uffff' ORDER BY name_norm LIMIT 5"),
+            ),
+            (
+                "search by e-mail",
+                lambda: search.search(session, actor, "c4242@example"),
+                raw(session, "SELECT id, name FROM customer WHERE email >= 'c4242@example' AND email < 'c4242@example\uffff' LIMIT 5"),
+            ),
+            (
+                "search by phone",
+                lambda: search.search(session, actor, "0810 0000 4242"),
+                raw(session, "SELECT id, name FROM customer WHERE mobile >= '+628100004242' AND mobile < '+628100004242\uffff' LIMIT 5"),
+            ),
+            (
+                "open the kanban (all columns, counts, sums)",
+                lambda: sales.board(session, actor, per_column=20),
+                raw(
+                    session,
+                    "SELECT stage_id, state, count(id), sum(expected_revenue), sum(expected_revenue * probability) FROM opportunity"
+                    " WHERE state IN ('open','won') GROUP BY stage_id, state",
+                    *[
+                        f"SELECT * FROM opportunity WHERE stage_id = {sid} AND state = 'open' ORDER BY position, id LIMIT 20"
+                        for sid in stage_ids
+                    ],
+                    "SELECT opportunity_id, summary, due_at FROM activity WHERE done = false AND opportunity_id IN"
+                    " (SELECT id FROM opportunity WHERE state = 'open' ORDER BY position LIMIT 100) ORDER BY opportunity_id, due_at",
+                ),
+            ),
+        ]
+        for name, service_call, raw_call in cases:
+            p50, p95 = timed(service_call, runs)
+            r50, r95 = timed(raw_call, runs)
+            rows.append((label, name, p50, p95, r50, r95))
+
+        opp_ids = [r[0] for r in session.execute(text("SELECT id FROM opportunity WHERE state = 'open' ORDER BY id LIMIT 200")).fetchall()]
+        counter = {"i": 0}
+
+        def move():
+            oid = opp_ids[counter["i"] % len(opp_ids)]
+            counter["i"] += 1
+            current = session.get(Opportunity, oid).stage_id
+            target = stage_ids[(stage_ids.index(current) + 1) % (len(stage_ids) - 1)]
+            sales.move_opportunity(session, actor, oid, target)
+            session.commit()
+
+        def raw_move():
+            oid = opp_ids[counter["i"] % len(opp_ids)]
+            counter["i"] += 1
+            session.execute(text("UPDATE opportunity SET stage_id = stage_id, version = version + 1 WHERE id = :i"), {"i": oid})
+            session.commit()
+
+        p50, p95 = timed(move, runs)
+        r50, r95 = timed(raw_move, runs)
+        rows.append((label, "one stage move (with history + timeline)", p50, p95, r50, r95))
+
+        page = customers.list_customers(session, actor, page=1, page_size=100)
+        delta_kb = len(json.dumps(page["rows"], default=str).encode()) / 1024
+        rows.append((label, f"state delta of a 100-row list page: {delta_kb:.1f} KB (target <= 50 KB)", 0, 0, 0, 0))
+    return rows
+
+
+def print_table(rows: list[tuple]) -> None:
+    print(f"\n{'database':<22} {'operation':<46} {'p50 ms':>8} {'p95 ms':>8} {'raw p50':>8} {'raw p95':>8} {'ratio p95':>9}")
+    print("-" * 115)
+    for label, name, p50, p95, r50, r95 in rows:
+        if p50 == 0 and p95 == 0:
+            print(f"{label:<22} {name}")
+            continue
+        ratio = p95 / r95 if r95 else float("nan")
+        print(f"{label:<22} {name:<46} {p50:8.2f} {p95:8.2f} {r50:8.2f} {r95:8.2f} {ratio:9.2f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--pg", default=os.environ.get("KAKTUS_TEST_DATABASE_URL", ""), help="PostgreSQL URL (its public schema is replaced)")
+    args = parser.parse_args(argv)
+    rows: list[tuple] = []
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        print(f"SQLite, {size:,} customers")
+        rows += bench_database(f"SQLite {size:,}", build_sqlite(size), args.runs)
+        if args.pg:
+            print(f"PostgreSQL, {size:,} customers")
+            rows += bench_database(f"PostgreSQL {size:,}", build_pg(args.pg, size), args.runs)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
