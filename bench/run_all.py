@@ -34,8 +34,9 @@ DATA = ROOT / ".data"
 
 
 def migrate(url: str) -> None:
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     cfg = Config(str(ROOT.parent / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT.parent / "alembic"))
