@@ -327,7 +327,7 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
         row = _activity_row(a, names, users, lang, now)
         item = {
             "id": f"a{a.id}", "activity_id": a.id, "kind": a.kind, "icon": row["icon"], "title": f"{row['kind_label']}: {a.summary}",
-            "body": a.note + (f"\n{row['outcome']}" if row["outcome"] else ""), "when": row["due"], "who": row["assignee"],
+            "body": "\n".join(part for part in (row["outcome"], a.note) if part), "when": row["due"], "who": row["assignee"],
             "overdue": row["overdue"], "done": a.done, "planned": not a.done, "sort": (a.done_at or a.due_at or a.created_at).isoformat(),
         }
         (past if a.done else planned).append(item)

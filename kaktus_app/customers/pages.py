@@ -211,11 +211,12 @@ def _duplicates() -> rx.Component:
 
 
 def _kind_switch() -> rx.Component:
-    return rx.segmented_control.root(
-        rx.segmented_control.item(t("customers.kind.company"), value="company"),
-        rx.segmented_control.item(t("customers.kind.person"), value="person"),
+    return rx.el.select(
+        rx.el.option(t("customers.kind.company"), value="company"),
+        rx.el.option(t("customers.kind.person"), value="person"),
         value=CustomerFormState.values["kind"],
         on_change=CustomerFormState.set_kind,
+        class_name="kaktus-select",
         id="field-kind",
     )
 

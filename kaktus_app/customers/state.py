@@ -184,8 +184,8 @@ class CustomerFormState(rx.State):
         self.loaded = True
 
     @rx.event
-    def set_kind(self, kind: str | list[str]):
-        self.values = {**self.values, "kind": kind if isinstance(kind, str) else (kind[0] if kind else "company")}
+    def set_kind(self, kind: str):
+        self.values = {**self.values, "kind": kind if kind in ("company", "person") else "company"}
 
     async def _save(self, data: dict, check_duplicates: bool):
         actor = await require_actor(self)
