@@ -1,0 +1,179 @@
+"""Websocket load run over Reflex's own socket protocol (Socket.IO on /_event), on loopback only.
+
+Starts the production server twice — local state (one worker), then Redis state (Reflex starts
+several workers when REFLEX_REDIS_URL answers) — and drives N simulated users who page the customer
+list and move pipeline cards, one event in flight per user. Prints events/s and latency p50/p95.
+Nothing here asserts a timing.
+
+    python -m bench.ws_load --users 20 --seconds 20 [--redis redis://127.0.0.1:6379/5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import socketio
+from sqlmodel import Session, select
+
+from kaktus_app import db
+from kaktus_app.auth import service as auth
+from kaktus_app.sales.models import Opportunity, Stage
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOT_STATE = "reflex___state____state"
+AUTH_VAR = f"{ROOT_STATE}.kaktus_app___auth___state____auth_state.session_token_rx_state_"
+LIST_STATE = f"{ROOT_STATE}.kaktus_app___customers___state____customer_list_state"
+BOARD_STATE = f"{ROOT_STATE}.kaktus_app___sales___state____board_state"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, redis_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = dict(os.environ, KAKTUS_DATABASE_URL=db_url, REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="0",
+               REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0", REFLEX_WEB_WORKDIR=str(workdir / ".web"))
+    env.setdefault("REFLEX_BUN_PATH", str(ROOT / ".tools/node_modules/bun/bin/bun.exe"))
+    env.pop("REFLEX_REDIS_URL", None)
+    if redis_url:
+        env["REFLEX_REDIS_URL"] = redis_url
+    log = open(workdir / f"server-{port}.log", "w")  # noqa: SIM115  (kept open for the server)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
+            return proc, port
+        except Exception:
+            time.sleep(1)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise RuntimeError(f"server did not start; see {log.name}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except Exception:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def capture_hydrate(port: int) -> dict:
+    """The hydrate handshake a real browser sends (hashes, state schema), captured once with Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        page = browser.new_page()
+        sent: list[str] = []
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+        page.goto(f"http://127.0.0.1:{port}/login")
+        page.wait_for_selector("#login-username", timeout=60_000)
+        time.sleep(1)
+        browser.close()
+    connect = next(f for f in sent if f.startswith("40/_event,"))
+    return json.loads(connect.split(",", 1)[1])
+
+
+async def user(index: int, port: int, hello: dict, token: str, opportunities: list[int], stages: list[int], until: float, latencies: list[float]) -> None:
+    reply = asyncio.Event()
+    client = socketio.AsyncClient(reconnection=False)
+
+    @client.on("event", namespace="/_event")
+    async def on_event(_data):
+        reply.set()
+
+    auth_payload = json.loads(json.dumps(hello))
+    page = "/pipeline" if index % 2 else "/customers"
+    auth_payload["event"]["payload"]["vars"] = {AUTH_VAR: token}
+    auth_payload["event"]["router_data"] = {"pathname": page, "asPath": page}
+    await client.connect(f"http://127.0.0.1:{port}?token=bench-{index}-{time.time_ns()}", socketio_path="/_event", namespaces=["/_event"], transports=["websocket"], auth=auth_payload)
+    await asyncio.sleep(1.0)
+    step = 0
+    while time.monotonic() < until:
+        if page == "/customers":
+            name = f"{LIST_STATE}.next_page" if step % 4 < 2 else f"{LIST_STATE}.prev_page"
+            payload: dict = {}
+        else:
+            opp = opportunities[(index * 7 + step) % len(opportunities)]
+            name = f"{BOARD_STATE}.move_to"
+            payload = {"opportunity_id": opp, "version": 0, "stage_id": stages[step % len(stages)]}
+        reply.clear()
+        started = time.perf_counter()
+        await client.emit("event", {"name": name, "payload": payload, "router_data": {"pathname": page, "asPath": page}}, namespace="/_event")
+        try:
+            await asyncio.wait_for(reply.wait(), timeout=10)
+            latencies.append((time.perf_counter() - started) * 1000)
+        except TimeoutError:
+            pass
+        step += 1
+    await client.disconnect()
+
+
+async def drive(port: int, hello: dict, tokens: list[str], opportunities: list[int], stages: list[int], seconds: float) -> tuple[float, float, float, int]:
+    latencies: list[float] = []
+    until = time.monotonic() + seconds + 1.0
+    started = time.monotonic()
+    await asyncio.gather(*(user(i, port, hello, tok, opportunities, stages, until, latencies) for i, tok in enumerate(tokens)))
+    elapsed = time.monotonic() - started - 1.0
+    latencies.sort()
+    p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
+    return len(latencies) / elapsed, statistics.median(latencies) if latencies else float("nan"), p95, len(latencies)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--redis", default=os.environ.get("KAKTUS_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + "/5")
+    args = parser.parse_args(argv)
+    from bench.run_all import build_sqlite
+
+    source = build_sqlite(10_000).removeprefix("sqlite:///")
+    workdir = Path(tempfile.mkdtemp(prefix="kaktus-ws-"))
+    shutil.copy(source, workdir / "bench.db")
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    with Session(db.get_engine(db_url)) as session:
+        tokens = []
+        for index in range(args.users):
+            token, _actor = auth.login(session, ("dewi", "budi")[index % 2], ("kaktus-dewi-2026", "kaktus-budi-2026")[index % 2])
+            tokens.append(token)
+        session.commit()
+        stages = [s.id for s in session.exec(select(Stage).where(Stage.is_won == False).order_by(Stage.sequence))]  # noqa: E712
+        opportunities = list(session.exec(select(Opportunity.id).where(Opportunity.state == "open").limit(500)))
+    rows = []
+    for label, redis_url in (("local state, 1 worker", ""), ("Redis state, several workers", args.redis)):
+        proc, port = start_server(db_url, redis_url, workdir)
+        try:
+            hello = capture_hydrate(port)
+            rate, p50, p95, count = asyncio.run(drive(port, hello, tokens, opportunities, stages, args.seconds))
+            rows.append((label, rate, p50, p95, count))
+        finally:
+            stop(proc)
+    print(f"\n{args.users} simulated users for {args.seconds:.0f} s (half page the customer list, half move cards)")
+    print(f"{'server':<32} {'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'events':>7}")
+    for label, rate, p50, p95, count in rows:
+        print(f"{label:<32} {rate:9.1f} {p50:8.1f} {p95:8.1f} {count:7d}")
+
+
+if __name__ == "__main__":
+    main()
