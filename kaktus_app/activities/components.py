@@ -6,6 +6,7 @@ import reflex as rx
 
 from kaktus_app.activities.models import ACTIVITY_KINDS, CALL_OUTCOMES
 from kaktus_app.activities.state import RecordActivitiesState
+from kaktus_app.auth.state import AuthState
 from kaktus_app.ui.components import card, field
 from kaktus_app.ui.lang import t
 from kaktus_app.ui.timeline import timeline
@@ -24,7 +25,14 @@ def outcome_options(name: str = "outcome", element_id: str = "log-call-outcome",
 
 
 def user_options(users: rx.Var, name: str, element_id: str) -> rx.Component:
-    return rx.el.select(rx.foreach(users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())), name=name, class_name="kaktus-select", id=element_id)
+    """Users to assign to; the signed-in user is preselected."""
+    return rx.el.select(
+        rx.foreach(users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())),
+        name=name,
+        default_value=AuthState.user_id.to_string(),
+        class_name="kaktus-select",
+        id=element_id,
+    )
 
 
 def next_activity_fields(users: rx.Var, errors: rx.Var) -> rx.Component:

@@ -89,6 +89,18 @@ from kaktus_app.validation import Errors, clean_text, parse_local_datetime  # no
 
 RECORD_MODELS = {"customer": Customer, "lead": Lead, "opportunity": Opportunity}
 RECORD_FIELDS = {"customer": "customer_id", "lead": "lead_id", "opportunity": "opportunity_id"}
+FIELD_LABELS = {
+    "name": "common.name", "title": "leads.field.title", "kind": "customers.kind", "email": "common.email", "phone": "common.phone",
+    "mobile": "customers.mobile", "city": "common.city", "province": "customers.province", "street": "customers.street",
+    "postal_code": "customers.postal_code", "latitude": "customers.latitude", "longitude": "customers.longitude",
+    "segment": "customers.segment", "industry": "customers.industry", "tags": "common.tags", "owner_id": "common.owner",
+    "npwp": "customers.npwp", "website": "customers.website", "company_id": "customers.company", "department": "customers.department",
+    "person_in_charge": "customers.person_in_charge", "job_title": "customers.job_title", "notes": "customers.notes",
+    "profile_needs": "customers.profile_needs", "profile_preferences": "customers.profile_preferences",
+    "profile_history": "customers.profile_history", "expected_revenue": "sales.revenue", "probability": "sales.probability",
+    "expected_closing": "sales.expected_closing", "priority": "sales.priority", "memo": "sales.memo", "customer_id": "sales.customer",
+    "contact_name": "leads.contact_name", "company_name": "leads.company_name", "source": "leads.source",
+}
 ICONS = {"call": "phone", "meeting": "users", "email": "mail", "todo": "square-check", "note": "sticky-note"}
 
 
@@ -335,6 +347,8 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
         params = json.loads(e.params) if e.params else {}
         if params.get("reason_key"):
             params["reason"] = translate(params["reason_key"], lang)
+        if params.get("changed"):
+            params["changed"] = ", ".join(translate(FIELD_LABELS.get(f.strip(), f.strip()), lang) for f in str(params["changed"]).split(","))
         past.append(
             {
                 "id": f"e{e.id}", "activity_id": 0, "kind": e.kind, "icon": ICONS.get(e.kind, "history"), "title": translate(e.message_key, lang, **params),

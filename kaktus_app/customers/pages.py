@@ -347,7 +347,7 @@ def customer_form() -> rx.Component:
                 rx.link(rx.button(t("common.back"), variant="soft"), href="/customers"),
             ),
             rx.grid(
-                rx.vstack(_form(), width="100%"),
+                rx.vstack(rx.cond(s.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")), width="100%"),
                 rx.cond(
                     s.is_new,
                     rx.fragment(),

@@ -155,6 +155,12 @@ class CustomerFormState(rx.State):
 
     @rx.event
     async def load(self):
+        """Hide the form until this record's data is in, so nothing typed meanwhile is lost."""
+        self.loaded = False
+        yield
+        await self._load_record()
+
+    async def _load_record(self):
         try:
             actor = await require_actor(self)
         except DomainError:
@@ -210,7 +216,7 @@ class CustomerFormState(rx.State):
             self.errors, self.general_error = await error_messages(self, exc)
             self.duplicates = []
             return
-        await self.load()
+        await self._load_record()
         return rx.toast.success(translate("customers.saved", lang))
 
     @rx.event

@@ -97,6 +97,7 @@ class LeadFormState(rx.State):
     customer_results: list[dict] = []
     convert_error: str = ""
     lost_open: bool = False
+    loaded: bool = False
 
     @rx.var
     def is_new(self) -> bool:
@@ -108,6 +109,12 @@ class LeadFormState(rx.State):
 
     @rx.event
     async def load(self):
+        """Hide the form until this lead's data is in, so nothing typed meanwhile is lost."""
+        self.loaded = False
+        yield
+        await self._load_record()
+
+    async def _load_record(self):
         try:
             actor = await require_actor(self)
         except DomainError:
@@ -124,11 +131,12 @@ class LeadFormState(rx.State):
             try:
                 record = await db.run(service.get_lead, actor, record_id, await current_lang(self))
             except DomainError:
-                self.not_found = True
+                self.not_found, self.loaded = True, True
                 return
             self.lead_id, self.record = record_id, record
             self.values = {k: v for k, v in as_form_values(record).items() if k in LEAD_FIELDS}
         self.form_key += 1
+        self.loaded = True
 
     @rx.event
     async def save(self, form: dict):
@@ -145,7 +153,7 @@ class LeadFormState(rx.State):
         except DomainError as exc:
             self.errors, self.general_error = await error_messages(self, exc)
             return
-        await self.load()
+        await self._load_record()
         return rx.toast.success(translate("leads.saved", lang))
 
     @rx.event
@@ -225,7 +233,7 @@ class LeadFormState(rx.State):
         except DomainError as exc:
             self.errors = {"lost_reason": exc.message(await current_lang(self))}
             return
-        await self.load()
+        await self._load_record()
 
     @rx.event
     async def reopen(self):
@@ -234,4 +242,4 @@ class LeadFormState(rx.State):
             await db.run(service.reopen_lead, actor, self.lead_id)
         except DomainError as exc:
             return rx.toast.error(exc.message(await current_lang(self)))
-        await self.load()
+        await self._load_record()

@@ -268,7 +268,7 @@ def opportunity_form() -> rx.Component:
             rx.cond(F.record["lost_reason"] != "", rx.callout(t("sales.lost_reason") + ": " + F.record["lost_reason"].to(str), icon="circle-x", color_scheme="red", size="1", id="lost-banner")),
             _stage_bar(),
             rx.grid(
-                rx.vstack(_form(), _history(), width="100%", spacing="3"),
+                rx.vstack(rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")), _history(), width="100%", spacing="3"),
                 activity_panel("opportunity", F.opportunity_id),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",

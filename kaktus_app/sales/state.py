@@ -303,6 +303,7 @@ class OpportunityFormState(rx.State):
     form_key: int = 0
     not_found: bool = False
     lost_open: bool = False
+    loaded: bool = False
 
     async def _reload(self):
         actor = await require_actor(self)
@@ -319,6 +320,9 @@ class OpportunityFormState(rx.State):
 
     @rx.event
     async def load(self):
+        """Hide the form until this opportunity's data is in, so nothing typed meanwhile is lost."""
+        self.loaded = False
+        yield
         try:
             await require_actor(self)
         except DomainError:
@@ -329,6 +333,7 @@ class OpportunityFormState(rx.State):
             self.users = await db.run(lambda s: auth_service.list_users(s))
         self.customers = await db.run(lambda s: customers_service.customer_options(s, "", limit=1000))
         await self._reload()
+        self.loaded = True
 
     async def _after_change(self, action: str, toast_key: str = "sales.saved"):
         await self._reload()
