@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUN := $(CURDIR)/.tools/node_modules/bun/bin/bun.exe
 CHROMIUM := /usr/bin/chromium
+BUN_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/arm64/aarch64/')
 
 export REFLEX_BUN_PATH := $(BUN)
 export REFLEX_TELEMETRY_ENABLED := false
@@ -37,6 +38,8 @@ bun: $(BUN)
 
 $(BUN):
 	npm install --no-fund --no-audit --prefix .tools bun@1.4.4
+	@# If npm skipped bun's postinstall, take the binary from its platform package.
+	@$(BUN) --version >/dev/null 2>&1 || cp .tools/node_modules/@oven/bun-linux-$(BUN_ARCH)/bin/bun $(BUN)
 	@$(BUN) --version >/dev/null
 
 chromium:
