@@ -272,8 +272,8 @@ def load_demo(session: Session) -> None:
     activities = []
 
     def plan(record: dict, owner: User, days: float, kind: str | None = None, done: bool = False) -> None:
-        kind = kind or rng.choice(["call", "call", "meeting", "email", "todo"])
-        summary = {"call": "Telepon untuk konfirmasi menu", "meeting": "Tasting menu di kantor pelanggan", "email": "Kirim penawaran harga", "todo": "Siapkan proposal paket"}[kind]
+        kind = kind or rng.choice(["call", "call", "meeting", "email", "task"])
+        summary = {"call": "Telepon untuk konfirmasi menu", "meeting": "Tasting menu di kantor pelanggan", "email": "Kirim penawaran harga", "task": "Siapkan proposal paket"}[kind]
         due = when(days, rng.choice([9, 10, 11, 13, 14, 15, 16]))
         activities.append(
             Activity(kind=kind, summary=summary, due_at=due, assignee_id=owner.id, created_by_id=owner.id, done=done,
@@ -427,7 +427,7 @@ def generate_scale(session: Session, n: int, *, chunk: int = 10_000, seed: int =
         done = due < now and offset % 3 != 0
         opportunity_id = opp_first + rng.randrange(opp_count) if opp_count and offset % 2 == 0 else None
         rows.append({
-            "kind": ("call", "meeting", "email", "todo")[offset % 4], "summary": "Follow up", "note": "", "due_at": due,
+            "kind": ("call", "meeting", "email", "task")[offset % 4], "summary": "Follow up", "note": "", "due_at": due,
             "assignee_id": user_ids[offset % len(user_ids)], "done": done, "done_at": due if done else None, "outcome": "reached" if done else "",
             "customer_id": None if opportunity_id else first + rng.randrange(n), "lead_id": None, "opportunity_id": opportunity_id,
             "created_by_id": user_ids[0], "created_at": now,

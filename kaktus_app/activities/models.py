@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from kaktus_app.models_base import created_field, text_field
 
-ACTIVITY_KINDS = ("call", "meeting", "email", "todo")
+ACTIVITY_KINDS = ("call", "meeting", "email", "task")
 CALL_OUTCOMES = ("reached", "no_answer", "left_message", "wrong_number", "interested", "not_interested")
 RECORD_TYPES = ("customer", "lead", "opportunity")
 

@@ -101,7 +101,7 @@ FIELD_LABELS = {
     "expected_closing": "sales.expected_closing", "priority": "sales.priority", "memo": "sales.memo", "customer_id": "sales.customer",
     "contact_name": "leads.contact_name", "company_name": "leads.company_name", "source": "leads.source",
 }
-ICONS = {"call": "phone", "meeting": "users", "email": "mail", "todo": "square-check", "note": "sticky-note"}
+ICONS = {"call": "phone", "meeting": "users", "email": "mail", "task": "square-check", "note": "sticky-note"}
 
 
 def _record_link(session: Session, data: dict, errors: Errors) -> dict:

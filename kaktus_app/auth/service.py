@@ -177,6 +177,15 @@ def list_users(session: Session, *, active_only: bool = True) -> list[dict]:
     return [{"id": row[0], "name": row[1], "role": row[2]} for row in session.exec(query)]
 
 
+def check_owner(session: Session, errors: Errors, raw, default_id: int, field: str = "owner_id") -> int:
+    """The owner picked in a form (an existing user), else ``default_id``; an unknown one is a field error."""
+    text = str(raw or "").strip()
+    owner_id = int(text) if text.isdigit() else default_id
+    if session.get(User, owner_id) is None:
+        errors.add(field, "error.user_unknown")
+    return owner_id
+
+
 def user_names(session: Session, ids) -> dict[int, str]:
     ids = {i for i in ids if i}
     if not ids:

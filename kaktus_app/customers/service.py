@@ -7,15 +7,14 @@ import math
 import re
 
 from rapidfuzz import fuzz
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
-from kaktus_app.auth.models import User
-from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, SavedFilter
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.i18n import format_date, format_datetime, utcnow
+from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.validation import (
     Errors,
     FieldError,
@@ -30,7 +29,6 @@ from kaktus_app.validation import (
     tags_to_db,
 )
 
-COUNT_CAP = 10_000
 SORTS = {
     "name": Customer.name_norm,
     "kind": Customer.kind,
@@ -132,11 +130,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Customer | No
                 errors.add("company_id", "customers.error.company")
         clean["company_id"] = company_id
     if has("owner_id"):
-        raw = str(data.get("owner_id") or "").strip()
-        owner_id = int(raw) if raw.isdigit() else actor.id
-        if session.get(User, owner_id) is None:
-            errors.add("owner_id", "error.user_unknown")
-        clean["owner_id"] = owner_id
+        clean["owner_id"] = check_owner(session, errors, data.get("owner_id"), actor.id)
     errors.raise_if_any()
     return clean
 
@@ -165,6 +159,15 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
         activities.log(session, actor, "customer", customer.id, "updated", "customers.timeline.updated", changed=", ".join(changed))
     session.flush()
     return customer
+
+
+def check_customer(session: Session, errors: Errors, raw, error_key: str, field: str = "customer_id") -> int | None:
+    """An optional reference to an existing customer, typed or picked in a form of another module."""
+    text = str(raw or "").strip()
+    customer_id = int(text) if text.isdigit() else None
+    if (text and customer_id is None) or (customer_id and session.get(Customer, customer_id) is None):
+        errors.add(field, error_key)
+    return customer_id
 
 
 def find_duplicates(
@@ -303,22 +306,13 @@ def list_customers(
     lang: str = "en",
 ) -> dict:
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
-    page_size = max(1, min(page_size, 100))
     filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
     column = SORTS.get(sort, Customer.name_norm)
     order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
-    total = session.exec(
-        select(func.count()).select_from(_filtered(select(Customer.id), actor, **filters).limit(COUNT_CAP + 1).subquery())
-    ).one()
-    capped = total > COUNT_CAP
-    total = min(total, COUNT_CAP)
-    pages = max(1, math.ceil(total / page_size))
-    page = max(1, min(page, pages))
-    rows = session.exec(
-        _filtered(select(Customer), actor, **filters).order_by(*order).offset((page - 1) * page_size).limit(page_size)
-    ).all()
+    at = page_of(session, _filtered(select(Customer.id), actor, **filters), page, page_size, COUNT_CAP)
+    rows = session.exec(_filtered(select(Customer), actor, **filters).order_by(*order).offset(at.offset).limit(at.size)).all()
     names = user_names(session, [c.owner_id for c in rows])
-    return {"rows": [_display(c, names, lang) for c in rows], "total": total, "total_capped": capped, "page": page, "pages": pages}
+    return at.result([_display(c, names, lang) for c in rows])
 
 
 def customer_options(session: Session, query: str, *, kind: str | None = None, limit: int = 10) -> list[dict]:

@@ -12,27 +12,19 @@ from kaktus_app.errors import DomainError
 from kaktus_app.i18n import translate
 from kaktus_app.ui.form_state import as_form_values, error_messages, query_param, record_id_from_path
 from kaktus_app.ui.lang import current_lang
+from kaktus_app.ui.paging import PagedListState
 
 FILTER_KEYS = ("search", "kind", "segment", "city", "owner_id", "tag", "province")
 
 
-class CustomerListState(rx.State):
+class CustomerListState(PagedListState, rx.State):
     rows: list[dict] = []
-    total: int = 0
-    total_capped: bool = False
-    page: int = 1
-    pages: int = 1
     sort: str = "name"
-    desc: bool = False
     filters: dict[str, str] = {k: "" for k in FILTER_KEYS}
     users: list[dict] = []
     saved_filters: list[dict] = []
     active_filter_id: int = 0
     new_filter_name: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return f"{self.total:,}".replace(",", ".") + ("+" if self.total_capped else "")
 
     async def _reload(self):
         try:
@@ -46,8 +38,7 @@ class CustomerListState(rx.State):
             city=f.get("city", ""), owner_id=f.get("owner_id") or None, tag=f.get("tag", ""), province=f.get("province", ""),
             sort=self.sort, desc=self.desc, page=self.page, lang=lang,
         )
-        self.rows, self.total, self.total_capped = result["rows"], result["total"], result["total_capped"]
-        self.page, self.pages = result["page"], result["pages"]
+        self._take(result)
 
     @rx.event
     async def load(self):
@@ -70,22 +61,6 @@ class CustomerListState(rx.State):
     async def clear_filters(self):
         self.filters = {k: "" for k in FILTER_KEYS}
         self.page, self.active_filter_id = 1, 0
-        await self._reload()
-
-    @rx.event
-    async def sort_by(self, column: str):
-        self.desc = not self.desc if self.sort == column else False
-        self.sort, self.page = column, 1
-        await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        self.page += 1
-        await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(1, self.page - 1)
         await self._reload()
 
     @rx.event

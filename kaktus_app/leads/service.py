@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import math
-
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
-from kaktus_app.auth.models import User
-from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers import service as customers
 from kaktus_app.customers.models import Customer
+from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
+from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.validation import (
@@ -29,7 +28,6 @@ from kaktus_app.validation import (
     tags_to_db,
 )
 
-COUNT_CAP = 10_000
 SORTS = {"title": Lead.title, "source": Lead.source, "status": Lead.status, "expected_revenue": Lead.expected_revenue, "created_at": Lead.created_at, "company_name": Lead.company_name}
 
 
@@ -61,17 +59,9 @@ def _validate(session: Session, actor: Actor, data: dict, current: Lead | None) 
     if has("tags"):
         clean["tags"] = tags_to_db(parse_tags(data.get("tags")))
     if has("customer_id"):
-        raw = str(data.get("customer_id") or "").strip()
-        customer_id = int(raw) if raw.isdigit() else None
-        if (raw and customer_id is None) or (customer_id and session.get(Customer, customer_id) is None):
-            errors.add("customer_id", "leads.error.customer")
-        clean["customer_id"] = customer_id
+        clean["customer_id"] = check_customer(session, errors, data.get("customer_id"), "leads.error.customer")
     if has("owner_id"):
-        raw = str(data.get("owner_id") or "").strip()
-        owner_id = int(raw) if raw.isdigit() else actor.id
-        if session.get(User, owner_id) is None:
-            errors.add("owner_id", "error.user_unknown")
-        clean["owner_id"] = owner_id
+        clean["owner_id"] = check_owner(session, errors, data.get("owner_id"), actor.id)
     errors.raise_if_any()
     return clean
 
@@ -141,8 +131,6 @@ def list_leads(
     session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
-    page_size = max(1, min(page_size, 100))
-
     def filtered(query):
         if search.strip():
             like = f"%{search.strip().lower()}%"
@@ -158,17 +146,14 @@ def list_leads(
             query = query.where(Lead.tags.like(f"%,{tag.strip().lower()},%"))
         return query
 
-    total = session.exec(select(func.count()).select_from(filtered(select(Lead.id)).limit(COUNT_CAP + 1).subquery())).one()
-    capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
-    pages = max(1, math.ceil(total / page_size))
-    page = max(1, min(page, pages))
+    at = page_of(session, filtered(select(Lead.id)), page, page_size, COUNT_CAP)
     column = SORTS.get(sort, Lead.created_at)
     order = [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
-    rows = session.exec(filtered(select(Lead)).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.exec(filtered(select(Lead)).order_by(*order).offset(at.offset).limit(at.size)).all()
     owners = user_names(session, [r.owner_id for r in rows])
     customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id}))).all()) if rows else {}
-    return {
-        "rows": [
+    return at.result(
+        [
             {
                 "id": r.id,
                 "title": r.title,
@@ -180,12 +165,8 @@ def list_leads(
                 "created_at": format_date(r.created_at, lang),
             }
             for r in rows
-        ],
-        "total": total,
-        "total_capped": capped,
-        "page": page,
-        "pages": pages,
-    }
+        ]
+    )
 
 
 def conversion_options(session: Session, actor: Actor, lead_id: int) -> dict:

@@ -14,24 +14,17 @@ from kaktus_app.leads import service
 from kaktus_app.sales import service as sales_service
 from kaktus_app.ui.form_state import as_form_values, error_messages, record_id_from_path
 from kaktus_app.ui.lang import current_lang
+from kaktus_app.ui.paging import PagedListState
 
 
-class LeadListState(rx.State):
+class LeadListState(PagedListState, rx.State):
     rows: list[dict] = []
-    total: int = 0
-    total_capped: bool = False
-    page: int = 1
-    pages: int = 1
     sort: str = "created_at"
     desc: bool = True
     search: str = ""
     status: str = "open"
     source: str = ""
     owner: str = ""
-
-    @rx.var
-    def count_label(self) -> str:
-        return f"{self.total:,}".replace(",", ".") + ("+" if self.total_capped else "")
 
     async def _reload(self):
         try:
@@ -42,7 +35,7 @@ class LeadListState(rx.State):
             service.list_leads, actor, search=self.search, status=self.status, source=self.source, owner_id=self.owner or None,
             sort=self.sort, desc=self.desc, page=self.page, lang=await current_lang(self),
         )
-        self.rows, self.total, self.total_capped, self.page, self.pages = result["rows"], result["total"], result["total_capped"], result["page"], result["pages"]
+        self._take(result)
 
     @rx.event
     async def load(self):
@@ -55,21 +48,6 @@ class LeadListState(rx.State):
             self.page = 1
             await self._reload()
 
-    @rx.event
-    async def sort_by(self, column: str):
-        self.desc = not self.desc if self.sort == column else False
-        self.sort, self.page = column, 1
-        await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        self.page += 1
-        await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(1, self.page - 1)
-        await self._reload()
 
 
 LEAD_FIELDS = ("title", "customer_id", "contact_name", "company_name", "email", "phone", "city", "source", "expected_revenue", "memo", "owner_id", "tags")

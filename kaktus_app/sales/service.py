@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
-from kaktus_app.auth.models import User
-from kaktus_app.auth.service import Actor, user_names
+from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import Customer
+from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
+from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory
 from kaktus_app.validation import (
     Errors,
@@ -26,7 +26,6 @@ from kaktus_app.validation import (
     tags_to_db,
 )
 
-COUNT_CAP = 10_000
 POSITION_STEP = 1024.0
 SORTS = {
     "name": Opportunity.name,
@@ -89,17 +88,9 @@ def _validate(session: Session, actor: Actor, data: dict, current: Opportunity |
     if has("memo"):
         clean["memo"] = errors.check("memo", clean_text, data.get("memo"), max_length=20_000) or ""
     if has("customer_id"):
-        raw = str(data.get("customer_id") or "").strip()
-        customer_id = int(raw) if raw.isdigit() else None
-        if (raw and customer_id is None) or (customer_id and session.get(Customer, customer_id) is None):
-            errors.add("customer_id", "sales.error.customer_unknown")
-        clean["customer_id"] = customer_id
+        clean["customer_id"] = check_customer(session, errors, data.get("customer_id"), "sales.error.customer_unknown")
     if has("owner_id"):
-        raw = str(data.get("owner_id") or "").strip()
-        owner_id = int(raw) if raw.isdigit() else actor.id
-        if session.get(User, owner_id) is None:
-            errors.add("owner_id", "error.user_unknown")
-        clean["owner_id"] = owner_id
+        clean["owner_id"] = check_owner(session, errors, data.get("owner_id"), actor.id)
     if current is None:
         raw_stage = data.get("stage_id")
         if raw_stage not in (None, ""):
@@ -465,8 +456,6 @@ def list_opportunities(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
-    page_size = max(1, min(page_size, 100))
-
     def filtered(query):
         if stage_id:
             query = query.where(Opportunity.stage_id == int(stage_id))
@@ -474,18 +463,15 @@ def list_opportunities(
             query = query.where(Opportunity.state == state)
         return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else owner_id, tag=tag, search=search)
 
-    total = session.exec(select(func.count()).select_from(filtered(select(Opportunity.id)).limit(COUNT_CAP + 1).subquery())).one()
-    capped, total = total > COUNT_CAP, min(total, COUNT_CAP)
-    pages = max(1, math.ceil(total / page_size))
-    page = max(1, min(page, pages))
+    at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
     column = SORTS.get(sort, Opportunity.updated_at)
     order = [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
-    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset(at.offset).limit(at.size)).all()
     stages = {s.id: s.name for s in session.exec(select(Stage))}
     customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({o.customer_id for o in rows if o.customer_id}))).all()) if rows else {}
     owners = user_names(session, [o.owner_id for o in rows])
-    return {
-        "rows": [
+    return at.result(
+        [
             {
                 "id": o.id,
                 "name": o.name,
@@ -500,12 +486,8 @@ def list_opportunities(
                 "updated_at": format_datetime(o.updated_at, lang),
             }
             for o in rows
-        ],
-        "total": total,
-        "total_capped": capped,
-        "page": page,
-        "pages": pages,
-    }
+        ]
+    )
 
 
 def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: str = "en") -> dict:

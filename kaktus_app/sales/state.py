@@ -13,6 +13,7 @@ from kaktus_app.i18n import translate
 from kaktus_app.sales import service
 from kaktus_app.ui.form_state import as_form_values, error_messages, record_id_from_path
 from kaktus_app.ui.lang import current_lang
+from kaktus_app.ui.paging import PagedListState
 
 BOARD_TOKEN = "pipeline-board"
 PAGE = 20
@@ -224,12 +225,8 @@ class BoardState(rx.State):
         await announce(self, opportunity_id, "lost")
 
 
-class OpportunityListState(rx.State):
+class OpportunityListState(PagedListState, rx.State):
     rows: list[dict] = []
-    total: int = 0
-    total_capped: bool = False
-    page: int = 1
-    pages: int = 1
     sort: str = "updated_at"
     desc: bool = True
     search: str = ""
@@ -237,10 +234,6 @@ class OpportunityListState(rx.State):
     stage_filter: str = ""
     owner_filter: str = ""
     stages: list[dict] = []
-
-    @rx.var
-    def count_label(self) -> str:
-        return f"{self.total:,}".replace(",", ".") + ("+" if self.total_capped else "")
 
     async def _reload(self):
         try:
@@ -252,7 +245,7 @@ class OpportunityListState(rx.State):
             stage_id=int(self.stage_filter) if self.stage_filter.isdigit() else None, owner_id=self.owner_filter or None,
             sort=self.sort, desc=self.desc, page=self.page, lang=await current_lang(self),
         )
-        self.rows, self.total, self.total_capped, self.page, self.pages = result["rows"], result["total"], result["total_capped"], result["page"], result["pages"]
+        self._take(result)
 
     @rx.event
     async def load(self):
@@ -270,21 +263,6 @@ class OpportunityListState(rx.State):
             self.page = 1
             await self._reload()
 
-    @rx.event
-    async def sort_by(self, column: str):
-        self.desc = not self.desc if self.sort == column else column != "name"
-        self.sort, self.page = column, 1
-        await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        self.page += 1
-        await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(1, self.page - 1)
-        await self._reload()
 
 
 FORM_FIELDS = ("name", "customer_id", "expected_revenue", "probability", "expected_closing", "priority", "owner_id", "tags", "memo")

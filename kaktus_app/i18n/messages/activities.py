@@ -11,7 +11,7 @@ MESSAGES = {
     "activities.kind.call": ("Call", "Panggilan"),
     "activities.kind.meeting": ("Meeting", "Rapat"),
     "activities.kind.email": ("E-mail", "Email"),
-    "activities.kind.todo": ("To-do", "Tugas"),
+    "activities.kind.task": ("To-do", "Tugas"),
     "activities.summary": ("Summary", "Ringkasan"),
     "activities.due": ("Due (Jakarta time)", "Jatuh tempo (WIB)"),
     "activities.assignee": ("Assigned to", "Ditugaskan ke"),

@@ -1,0 +1,34 @@
+"""Server-side pagination shared by every list service: a capped count and a clamped page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    capped: bool
+    page: int
+    pages: int
+    offset: int
+    size: int
+
+    def result(self, rows: list[dict]) -> dict:
+        return {"rows": rows, "total": self.total, "total_capped": self.capped, "page": self.page, "pages": self.pages}
+
+
+def page_of(session: Session, ids_query, page: int, page_size: int, cap: int = COUNT_CAP) -> Page:
+    """Count at most ``cap`` + 1 matching rows (counting a million rows would cost more than the page)."""
+    size = max(1, min(int(page_size), 100))
+    total = session.exec(select(func.count()).select_from(ids_query.limit(cap + 1).subquery())).one()
+    capped, total = total > cap, min(total, cap)
+    pages = max(1, math.ceil(total / size))
+    page = max(1, min(int(page), pages))
+    return Page(total, capped, page, pages, (page - 1) * size, size)
