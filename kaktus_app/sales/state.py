@@ -124,19 +124,22 @@ class BoardState(rx.State):
         self.dragging_id, self.dragging_version = opportunity_id, version
 
     async def _move(self, opportunity_id: int, version: int, stage_id: int, before_id: int | None):
+        """Move, tell the other boards at once (yield flushes the shared version), then reload this one."""
         actor = await require_actor(self)
         lang = await current_lang(self)
         try:
             moved = await db.run(service.move_opportunity, actor, opportunity_id, stage_id, before_id=before_id, expected_version=version)
         except Conflict as exc:
             await self._reload()
-            return rx.toast.warning(exc.message(lang), duration=6000)
+            yield rx.toast.warning(exc.message(lang), duration=6000)
+            return
         except DomainError as exc:
             await self._reload()
-            return rx.toast.error(exc.message(lang))
-        await self._reload()
+            yield rx.toast.error(exc.message(lang))
+            return
         await announce(self, moved.id, "moved")
-        return None
+        yield
+        await self._reload()
 
     @rx.event
     async def drop_on_column(self, stage_id: int):
@@ -144,7 +147,8 @@ class BoardState(rx.State):
             return
         opportunity_id, version = self.dragging_id, self.dragging_version
         self.dragging_id = 0
-        return await self._move(opportunity_id, version, stage_id, None)
+        async for update in self._move(opportunity_id, version, stage_id, None):
+            yield update
 
     @rx.event
     async def drop_before(self, stage_id: int, before_id: int):
@@ -153,12 +157,14 @@ class BoardState(rx.State):
             return
         opportunity_id, version = self.dragging_id, self.dragging_version
         self.dragging_id = 0
-        return await self._move(opportunity_id, version, stage_id, before_id)
+        async for update in self._move(opportunity_id, version, stage_id, before_id):
+            yield update
 
     @rx.event
     async def move_to(self, opportunity_id: int, version: int, stage_id: int):
         """The accessible way: the card's "Move to stage" menu."""
-        return await self._move(opportunity_id, version, stage_id, None)
+        async for update in self._move(opportunity_id, version, stage_id, None):
+            yield update
 
     @rx.event
     async def move_by_key(self, opportunity_id: int, version: int, key: str):
@@ -169,7 +175,8 @@ class BoardState(rx.State):
             return
         index = ids.index(current) + (1 if key == "ArrowRight" else -1)
         if 0 <= index < len(ids):
-            return await self._move(opportunity_id, version, ids[index], None)
+            async for update in self._move(opportunity_id, version, ids[index], None):
+                yield update
 
     @rx.event
     def open_quick(self, stage_id: int):
