@@ -7,7 +7,13 @@ import reflex as rx
 from kaktus_app.activities.components import activity_panel
 from kaktus_app.layout import staff_page
 from kaktus_app.sales.components import kanban_column, live_sync, lost_dialog
-from kaktus_app.sales.state import BoardState, OpportunityFormState, OpportunityListState, PipelineShared
+from kaktus_app.sales.state import (
+    BoardState,
+    OpportunityFormState,
+    OpportunityListState,
+    PipelineShared,
+    StageSettingsState,
+)
 from kaktus_app.ui.components import (
     badge,
     card,
@@ -51,6 +57,7 @@ def pipeline_page() -> rx.Component:
             t("sales.pipeline"),
             _board_filters(),
             rx.link(rx.button(rx.icon("list", size=16), t("sales.opportunities"), variant="soft"), href="/opportunities"),
+            rx.link(rx.button(rx.icon("settings-2", size=16), t("sales.stages"), variant="soft", id="pipeline-stages"), href="/pipeline/stages"),
         ),
         live_sync(),
         rx.hstack(rx.foreach(B.columns, kanban_column), spacing="3", align="start", overflow_x="auto", width="100%", padding_bottom="1rem", id="kanban-board"),
@@ -278,4 +285,68 @@ def opportunity_form() -> rx.Component:
             width="100%",
             spacing="3",
         ),
+    )
+
+
+St = StageSettingsState
+
+
+def _stage_row(stage: rx.Var) -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.el.input(type="hidden", name="stage_id", value=stage["id"].to_string()),
+            rx.input(name="name", default_value=stage["name"].to(str), width="220px", id="stage-name-" + stage["id"].to_string(), disabled=~St.can_edit),
+            rx.input(name="probability", type="number", min=0, max=100, default_value=stage["probability"].to_string(), width="90px", disabled=~St.can_edit),
+            rx.text("%", size="2"),
+            rx.cond(stage["is_won"], badge(t("sales.state.won"), "grass")),
+            badge(t("sales.cards", count=stage["count"]), "gray"),
+            rx.spacer(),
+            rx.cond(
+                St.can_edit,
+                rx.hstack(
+                    rx.button(t("common.save"), type="submit", size="1", id="stage-save-" + stage["id"].to_string()),
+                    rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="soft", type="button", on_click=St.move_stage(stage["id"], -1), aria_label="up"),
+                    rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="soft", type="button", on_click=St.move_stage(stage["id"], 1), aria_label="down"),
+                    rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="soft", color_scheme="red", type="button", on_click=St.delete_stage(stage["id"]), aria_label="delete"),
+                ),
+            ),
+            width="100%",
+            align="center",
+            spacing="2",
+        ),
+        on_submit=St.save_stage,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+@staff_page("/pipeline/stages", "sales.stages", on_load=St.load)
+def stage_settings_page() -> rx.Component:
+    return rx.vstack(
+        page_header(t("sales.stages"), rx.link(rx.button(t("sales.pipeline"), variant="soft"), href="/pipeline"), subtitle=t("sales.stages_help")),
+        rx.cond(~St.can_edit, rx.callout(t("sales.stages_managers_only"), icon="lock", size="1")),
+        card(
+            rx.foreach(St.stages, _stage_row),
+            rx.cond(St.errors["name"], rx.text(St.errors["name"], color_scheme="red", size="1", class_name="field-error")),
+            rx.cond(St.errors["probability"], rx.text(St.errors["probability"], color_scheme="red", size="1", class_name="field-error")),
+            key=St.form_key.to_string(),
+        ),
+        rx.cond(
+            St.can_edit,
+            card(
+                rx.form(
+                    rx.hstack(
+                        rx.input(name="name", placeholder=t("sales.stage_new"), width="220px", id="stage-new-name"),
+                        rx.input(name="probability", type="number", min=0, max=100, placeholder="%", width="90px", id="stage-new-probability"),
+                        rx.button(rx.icon("plus", size=14), t("sales.add"), type="submit", id="stage-add"),
+                        align="center",
+                        spacing="2",
+                    ),
+                    on_submit=St.add_stage,
+                    reset_on_submit=True,
+                ),
+            ),
+        ),
+        width="100%",
+        spacing="3",
     )

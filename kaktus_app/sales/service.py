@@ -539,3 +539,112 @@ def open_opportunities_for_customer(session: Session, customer_id: int) -> list[
         select(Opportunity).where(Opportunity.customer_id == customer_id, Opportunity.state == "open").order_by(Opportunity.id.desc()).limit(50)
     ).all()
     return [{"id": o.id, "name": o.name, "stage": stages.get(o.stage_id, ""), "expected_revenue": format_idr(o.expected_revenue)} for o in rows]
+
+
+# ------------------------------------------------------------------------------ stage configuration
+
+
+def _require_manager(actor: Actor) -> None:
+    from kaktus_app.errors import PermissionDenied
+
+    if not actor.is_manager:
+        raise PermissionDenied()
+
+
+def stage_settings(session: Session, actor: Actor, team_id: int | None) -> list[dict]:
+    """The stages a team's board shows, with how many opportunities sit in each."""
+    counts = dict(session.exec(select(Opportunity.stage_id, func.count(Opportunity.id)).group_by(Opportunity.stage_id)).all())
+    return [
+        {"id": s.id, "name": s.name, "probability": s.probability, "is_won": s.is_won, "team_id": s.team_id or 0, "count": counts.get(s.id, 0)}
+        for s in stages_for_team(session, team_id)
+    ]
+
+
+def _stage_values(data: dict) -> dict:
+    errors = Errors()
+    name = errors.check("name", clean_text, data.get("name"), required=True, max_length=60)
+    probability = errors.check("probability", parse_int, data.get("probability", 10), minimum=0, maximum=100, range_key="sales.error.probability")
+    errors.raise_if_any()
+    return {"name": name, "probability": probability}
+
+
+def _own_stages(session: Session, actor: Actor, team_id: int | None) -> list[Stage]:
+    """The stages this team edits: for a team still on the defaults, its own copy is made first."""
+    _require_manager(actor)
+    if team_id is None:
+        return stages_for_team(session, None)
+    own = list(session.exec(select(Stage).where(Stage.team_id == team_id).order_by(Stage.sequence)).all())
+    if not own:
+        defaults = stages_for_team(session, None)
+        mapping = {}
+        for stage in defaults:
+            copy = Stage(name=stage.name, sequence=stage.sequence, team_id=team_id, probability=stage.probability, is_won=stage.is_won)
+            session.add(copy)
+            session.flush()
+            mapping[stage.id] = copy.id
+        for old, new in mapping.items():
+            session.exec(update(Opportunity).where(Opportunity.team_id == team_id, Opportunity.stage_id == old).values(stage_id=new))
+        own = list(session.exec(select(Stage).where(Stage.team_id == team_id).order_by(Stage.sequence)).all())
+    return own
+
+
+def add_stage(session: Session, actor: Actor, team_id: int | None, data: dict) -> Stage:
+    """A new column, placed before the Won column."""
+    values = _stage_values(data)
+    stages = _own_stages(session, actor, team_id)
+    won = next((s for s in stages if s.is_won), None)
+    sequence = (won.sequence - 1) if won else (stages[-1].sequence + 10 if stages else 10)
+    if won is not None:
+        for stage in stages:
+            if stage.sequence >= won.sequence:
+                stage.sequence += 10
+                session.add(stage)
+        sequence = won.sequence - 10
+    stage = Stage(team_id=team_id, sequence=sequence, **values)
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def update_stage(session: Session, actor: Actor, team_id: int | None, stage_id: int, data: dict) -> Stage:
+    values = _stage_values(data)
+    stages = _own_stages(session, actor, team_id)
+    stage = next((s for s in stages if s.id == stage_id or (s.name == (session.get(Stage, stage_id).name if session.get(Stage, stage_id) else None))), None)
+    if stage is None:
+        raise NotFound()
+    stage.name, stage.probability = values["name"], values["probability"]
+    session.add(stage)
+    session.flush()
+    return stage
+
+
+def move_stage(session: Session, actor: Actor, team_id: int | None, stage_id: int, direction: int) -> None:
+    """Swap a column with its neighbour (the Won column stays last)."""
+    stages = _own_stages(session, actor, team_id)
+    name = session.get(Stage, stage_id).name if session.get(Stage, stage_id) else None
+    index = next((i for i, s in enumerate(stages) if s.id == stage_id or s.name == name), None)
+    if index is None:
+        raise NotFound()
+    other = index + (1 if direction > 0 else -1)
+    if not 0 <= other < len(stages) or stages[index].is_won or stages[other].is_won:
+        raise DomainError("sales.error.stage_order")
+    stages[index].sequence, stages[other].sequence = stages[other].sequence, stages[index].sequence
+    session.add_all([stages[index], stages[other]])
+    session.flush()
+
+
+def delete_stage(session: Session, actor: Actor, team_id: int | None, stage_id: int) -> None:
+    """Remove an empty column; the Won column and columns holding opportunities stay."""
+    stages = _own_stages(session, actor, team_id)
+    name = session.get(Stage, stage_id).name if session.get(Stage, stage_id) else None
+    stage = next((s for s in stages if s.id == stage_id or s.name == name), None)
+    if stage is None:
+        raise NotFound()
+    if stage.is_won:
+        raise DomainError("sales.error.stage_won")
+    if session.exec(select(func.count(Opportunity.id)).where(Opportunity.stage_id == stage.id)).one():
+        raise DomainError("sales.error.stage_not_empty")
+    if session.exec(select(func.count(StageHistory.id)).where((StageHistory.from_stage_id == stage.id) | (StageHistory.to_stage_id == stage.id))).one():
+        raise DomainError("sales.error.stage_has_history")
+    session.delete(stage)
+    session.flush()

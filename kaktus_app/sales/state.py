@@ -382,3 +382,55 @@ class OpportunityFormState(rx.State):
         except DomainError as exc:
             return rx.toast.error(exc.message(await current_lang(self)))
         return await self._after_change("restored")
+
+
+class StageSettingsState(rx.State):
+    """Managers set up their team's pipeline columns: names, probabilities, order."""
+
+    stages: list[dict] = []
+    errors: dict[str, str] = {}
+    form_key: int = 0
+    can_edit: bool = False
+
+    async def _reload(self):
+        actor = await require_actor(self)
+        self.can_edit = actor.is_manager
+        self.stages = await db.run(service.stage_settings, actor, actor.team_id)
+        self.form_key += 1
+
+    @rx.event
+    async def load(self):
+        try:
+            await require_actor(self)
+        except DomainError:
+            return
+        self.errors = {}
+        await self._reload()
+
+    async def _change(self, fn, *args):
+        actor = await require_actor(self)
+        try:
+            await db.run(fn, actor, actor.team_id, *args)
+        except DomainError as exc:
+            self.errors, general = await error_messages(self, exc)
+            return rx.toast.error(general)
+        self.errors = {}
+        await self._reload()
+        await announce(self, 0, "stages")
+        return rx.toast.success(translate("common.saved", await current_lang(self)))
+
+    @rx.event
+    async def save_stage(self, form: dict):
+        return await self._change(service.update_stage, int(form.get("stage_id", 0)), form)
+
+    @rx.event
+    async def add_stage(self, form: dict):
+        return await self._change(service.add_stage, form)
+
+    @rx.event
+    async def move_stage(self, stage_id: int, direction: int):
+        return await self._change(service.move_stage, stage_id, direction)
+
+    @rx.event
+    async def delete_stage(self, stage_id: int):
+        return await self._change(service.delete_stage, stage_id)

@@ -45,3 +45,21 @@ def test_quick_create_then_move_with_keyboard(app_server, new_user_context):
     page.reload()
     page.locator("#pipeline-search").fill("Coffee break 40 pax")
     expect(page.locator("#kanban-column-qualified").locator(f"#kanban-card-{opp_id}")).to_be_visible()
+
+
+def test_admin_adds_a_stage_and_the_board_shows_it(app_server, new_user_context):
+    admin = new_user_context("admin")
+    admin.goto("/pipeline/stages")
+    expect(admin.locator("#stage-add")).to_be_visible()
+    admin.locator("#stage-new-name").fill("Tasting")
+    admin.locator("#stage-new-probability").fill("60")
+    admin.locator("#stage-add").click()
+    expect(admin.locator("input[value='Tasting']")).to_be_visible()
+    assert app_server.query("SELECT probability FROM stage WHERE name = 'Tasting'") == [(60,)]
+    admin.goto("/pipeline")
+    expect(admin.locator("#kanban-column-tasting")).to_be_visible()
+    # A salesperson sees the stage settings but cannot change them.
+    dewi = new_user_context("dewi")
+    dewi.goto("/pipeline/stages")
+    expect(dewi.get_by_text("Only managers and administrators change stages.")).to_be_visible()
+    expect(dewi.locator("#stage-add")).to_have_count(0)

@@ -142,3 +142,35 @@ def test_list_filters_and_sorting(seeded, dewi, budi):
     assert [r["name"] for r in service.list_opportunities(seeded, dewi, owner_id="me")["rows"]] == ["Alpha"]
     assert [r["name"] for r in service.list_opportunities(seeded, dewi, search="bet")["rows"]] == ["Beta"]
     assert by_revenue["rows"][0]["weighted"] == "Rp 2.700.000"
+
+
+def test_team_stages_are_configured_by_managers_only(seeded, admin, dewi):
+    from kaktus_app.auth.service import Actor
+    from kaktus_app.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        service.add_stage(seeded, dewi, dewi.team_id, {"name": "Tasting", "probability": "40"})
+    manager = Actor(admin.id, "admin", "Admin", "manager", dewi.team_id)
+    opp = _opp(seeded, dewi, "Prasmanan", stage="Qualified")
+    service.add_stage(seeded, manager, dewi.team_id, {"name": "Tasting", "probability": "40"})
+    team_stages = service.stages_for_team(seeded, dewi.team_id)
+    assert [s.name for s in team_stages] == ["New", "Qualified", "Proposition", "Negotiation", "Tasting", "Won"]
+    assert all(s.team_id == dewi.team_id for s in team_stages)
+    # The team's deals follow it onto its own copy; other teams keep the defaults.
+    assert seeded.get(Opportunity, opp.id).stage_id == next(s.id for s in team_stages if s.name == "Qualified")
+    assert [s.name for s in service.stages_for_team(seeded, None)] == ["New", "Qualified", "Proposition", "Negotiation", "Won"]
+    tasting = next(s for s in team_stages if s.name == "Tasting")
+    service.move_stage(seeded, manager, dewi.team_id, tasting.id, -1)
+    assert [s.name for s in service.stages_for_team(seeded, dewi.team_id)][3:5] == ["Tasting", "Negotiation"]
+    negotiation = next(s for s in team_stages if s.name == "Negotiation")
+    with pytest.raises(DomainError) as order:
+        service.move_stage(seeded, manager, dewi.team_id, negotiation.id, 1)
+    assert order.value.key == "sales.error.stage_order"
+    with pytest.raises(ValidationError):
+        service.update_stage(seeded, manager, dewi.team_id, tasting.id, {"name": "", "probability": "140"})
+    qualified = next(s for s in team_stages if s.name == "Qualified")
+    with pytest.raises(DomainError) as busy:
+        service.delete_stage(seeded, manager, dewi.team_id, qualified.id)
+    assert busy.value.key == "sales.error.stage_not_empty"
+    service.delete_stage(seeded, manager, dewi.team_id, tasting.id)
+    assert "Tasting" not in [s.name for s in service.stages_for_team(seeded, dewi.team_id)]
