@@ -16,6 +16,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    record_select,
     select_field,
     sort_header,
     tag_list,
@@ -264,14 +265,7 @@ def _form() -> rx.Component:
                     _input("industry", "customers.industry"),
                     field(
                         "customers.company",
-                        rx.el.select(
-                            rx.el.option("—", value=""),
-                            rx.foreach(s.companies, lambda c: rx.el.option(c["name"], value=c["id"].to_string())),
-                            name="company_id",
-                            default_value=s.values["company_id"],
-                            class_name="kaktus-select",
-                            id="field-company_id",
-                        ),
+                        record_select("company_id", s.companies, s.values["company_id"], empty_label="—"),
                         s.errors["company_id"],
                     ),
                 ),
@@ -301,13 +295,7 @@ def _form() -> rx.Component:
                 _input("tags", "common.tags", placeholder="catering, halal"),
                 field(
                     "common.owner",
-                    rx.el.select(
-                        rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())),
-                        name="owner_id",
-                        default_value=s.values["owner_id"],
-                        class_name="kaktus-select",
-                        id="field-owner_id",
-                    ),
+                    record_select("owner_id", s.users, s.values["owner_id"]),
                     s.errors["owner_id"],
                 ),
                 _input("npwp", "customers.npwp", placeholder="01.234.567.8-901.000"),

@@ -15,6 +15,7 @@ from kaktus_app.ui.components import (
     field,
     page_header,
     pagination,
+    record_select,
     select_field,
     sort_header,
     text_area,
@@ -113,14 +114,7 @@ def _form() -> rx.Component:
             rx.grid(
                 field(
                     "leads.customer",
-                    rx.el.select(
-                        rx.el.option(t("leads.customer_none"), value=""),
-                        rx.foreach(F.customers, lambda c: rx.el.option(c["name"], value=c["id"].to_string())),
-                        name="customer_id",
-                        default_value=F.values["customer_id"],
-                        class_name="kaktus-select",
-                        id="field-customer_id",
-                    ),
+                    record_select("customer_id", F.customers, F.values["customer_id"], empty_label=t("leads.customer_none")),
                     F.errors["customer_id"],
                 ),
                 _input("company_name", "leads.company_name"),
@@ -132,13 +126,7 @@ def _form() -> rx.Component:
                 _input("expected_revenue", "leads.expected_revenue", placeholder="25.000.000"),
                 field(
                     "common.owner",
-                    rx.el.select(
-                        rx.foreach(F.users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())),
-                        name="owner_id",
-                        default_value=F.values["owner_id"],
-                        class_name="kaktus-select",
-                        id="field-owner_id",
-                    ),
+                    record_select("owner_id", F.users, F.values["owner_id"]),
                     F.errors["owner_id"],
                 ),
                 _input("tags", "common.tags"),

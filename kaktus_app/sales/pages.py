@@ -22,6 +22,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    record_select,
     sort_header,
     text_area,
     text_input,
@@ -180,14 +181,7 @@ def _form() -> rx.Component:
                 _input("name", "sales.name"),
                 field(
                     "sales.customer",
-                    rx.el.select(
-                        rx.el.option("—", value=""),
-                        rx.foreach(F.customers, lambda c: rx.el.option(c["name"], value=c["id"].to_string())),
-                        name="customer_id",
-                        default_value=F.values["customer_id"],
-                        class_name="kaktus-select",
-                        id="field-customer_id",
-                    ),
+                    record_select("customer_id", F.customers, F.values["customer_id"], empty_label="—"),
                     F.errors["customer_id"],
                 ),
                 _input("expected_revenue", "sales.expected_revenue", placeholder="15.000.000"),
@@ -206,13 +200,7 @@ def _form() -> rx.Component:
                 ),
                 field(
                     "common.owner",
-                    rx.el.select(
-                        rx.foreach(F.users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())),
-                        name="owner_id",
-                        default_value=F.values["owner_id"],
-                        class_name="kaktus-select",
-                        id="field-owner_id",
-                    ),
+                    record_select("owner_id", F.users, F.values["owner_id"]),
                     F.errors["owner_id"],
                 ),
                 _input("tags", "common.tags"),

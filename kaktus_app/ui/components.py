@@ -131,3 +131,16 @@ def stars(priority: rx.Var) -> rx.Component:
 
 def card(*children, **props) -> rx.Component:
     return rx.card(rx.vstack(*children, spacing="3", align="stretch", width="100%"), width="100%", **props)
+
+
+def record_select(name: str, records: rx.Var, value: rx.Var | str, *, empty_label: rx.Var | str | None = None) -> rx.Component:
+    """A form <select> over records ``{"id", "name"}`` (owners, customers, companies)."""
+    empty = [rx.el.option(empty_label, value="")] if empty_label is not None else []
+    return rx.el.select(
+        *empty,
+        rx.foreach(records, lambda r: rx.el.option(r["name"], value=r["id"].to_string())),
+        name=name,
+        default_value=value,
+        class_name="kaktus-select",
+        id=f"field-{name}",
+    )
