@@ -1,7 +1,7 @@
 """Websocket load run over Reflex's own socket protocol (Socket.IO on /_event), on loopback only.
 
-Starts the production server twice — local state (one worker), then Redis state (Reflex starts
-several workers when REFLEX_REDIS_URL answers) — and drives N simulated users who page the customer
+Starts the production server twice — local state (one worker), then Redis state with --workers
+backend workers (GRANIAN_WORKERS) — and drives N simulated users who page the customer
 list and move pipeline cards, one event in flight per user. Prints events/s and latency p50/p95.
 Nothing here asserts a timing.
 
@@ -45,7 +45,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, redis_url: str, workdir: Path) -> tuple[subprocess.Popen, int]:
+def start_server(db_url: str, redis_url: str, workdir: Path, workers: int = 0) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, KAKTUS_DATABASE_URL=db_url, REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="0",
                REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0", REFLEX_WEB_WORKDIR=str(workdir / ".web"))
@@ -53,6 +53,8 @@ def start_server(db_url: str, redis_url: str, workdir: Path) -> tuple[subprocess
     env.pop("REFLEX_REDIS_URL", None)
     if redis_url:
         env["REFLEX_REDIS_URL"] = redis_url
+    if workers:
+        env["GRANIAN_WORKERS"] = str(workers)
     log = open(workdir / f"server-{port}.log", "w")  # noqa: SIM115  (kept open for the server)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)],
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="backend workers with Redis (GRANIAN_WORKERS)")
     parser.add_argument("--redis", default=os.environ.get("KAKTUS_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + "/5")
     args = parser.parse_args(argv)
     from bench.run_all import build_sqlite
@@ -161,8 +164,8 @@ def main(argv: list[str] | None = None) -> None:
         stages = [s.id for s in session.exec(select(Stage).where(Stage.is_won == False).order_by(Stage.sequence))]  # noqa: E712
         opportunities = list(session.exec(select(Opportunity.id).where(Opportunity.state == "open").limit(500)))
     rows = []
-    for label, redis_url in (("local state, 1 worker", ""), ("Redis state, several workers", args.redis)):
-        proc, port = start_server(db_url, redis_url, workdir)
+    for label, redis_url, workers in (("local state, 1 worker", "", 0), (f"Redis state, {args.workers} workers", args.redis, args.workers)):
+        proc, port = start_server(db_url, redis_url, workdir, workers)
         try:
             hello = capture_hydrate(port)
             rate, p50, p95, count = asyncio.run(drive(port, hello, tokens, opportunities, stages, args.seconds))

@@ -161,6 +161,9 @@ class LeadFormState(rx.State):
 
     @rx.event
     async def choose_customer(self, value: str):
+        await self._choose_customer(value)
+
+    async def _choose_customer(self, value: str):
         self.chosen_customer = str(value)
         self.customer_mode = "link"
         if not any(str(o.get("customer_id")) == self.chosen_customer for o in self.merge_options) and self.chosen_customer.isdigit():
@@ -181,7 +184,7 @@ class LeadFormState(rx.State):
         if not any(m["id"] == customer_id for m in self.matches):
             self.matches = [*self.matches, {"id": customer_id, "name": name, "city": "", "reason": "search"}]
         self.customer_results, self.customer_query = [], ""
-        await self.choose_customer(str(customer_id))
+        await self._choose_customer(str(customer_id))
 
     @rx.event
     async def confirm_convert(self):

@@ -143,6 +143,7 @@ def kanban_column(column: rx.Var) -> rx.Component:
         ),
         on_drag_over=rx.prevent_default,
         on_drop=B.drop_on_column(column["id"]),
+        on_scroll_end=B.load_more_on_scroll(column["id"]),
         id="kanban-column-" + column["key"].to(str),
         class_name="kanban-column",
         data_stage=column["id"].to_string(),

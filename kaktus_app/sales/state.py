@@ -114,10 +114,20 @@ class BoardState(rx.State):
         self.tag = value
         await self._reload()
 
-    @rx.event
-    async def load_more(self, stage_id: int):
+    async def _load_more(self, stage_id: int):
         self._extra = {**self._extra, stage_id: self._extra.get(stage_id, 0) + PAGE}
         await self._reload()
+
+    @rx.event
+    async def load_more(self, stage_id: int):
+        await self._load_more(stage_id)
+
+    @rx.event
+    async def load_more_on_scroll(self, stage_id: int):
+        """A column scrolled: load its next cards when it has more than it shows."""
+        column = next((c for c in self.columns if c["id"] == stage_id), None)
+        if column is not None and column["shown"] < column["count"]:
+            await self._load_more(stage_id)
 
     @rx.event
     def start_drag(self, opportunity_id: int, version: int):
