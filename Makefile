@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # The database and test files change while the app runs: they must not trigger a backend reload.
 export REFLEX_HOT_RELOAD_EXCLUDE_PATHS := $(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench:$(CURDIR)/scripts
 
-.PHONY: run install bun chromium migrate demo test unit e2e bench lint clean-data regen-migration
+.PHONY: run install bun chromium migrate demo test unit e2e bench lint clean-data migration
 
 run: install bun migrate demo
 	@echo ""
@@ -66,8 +66,8 @@ bench: install bun
 lint: install
 	$(BIN)/ruff check kaktus_app tests bench
 
-regen-migration: install
-	scripts/regen_initial_migration.sh
+migration: install  ## make migration m="what changed": a new Alembic revision from the models
+	.venv/bin/alembic revision --autogenerate -m "$(m)"
 
 clean-data:
 	rm -f data/kaktus.db data/kaktus.db-wal data/kaktus.db-shm

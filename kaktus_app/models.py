@@ -2,7 +2,25 @@
 
 from kaktus_app.activities.models import Activity, TimelineEntry
 from kaktus_app.auth.models import AuthSession, User
+from kaktus_app.catalog.models import (
+    PriceList,
+    PriceRule,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Vendor,
+    VendorPrice,
+)
 from kaktus_app.customers.models import Customer, SavedFilter
+from kaktus_app.documents.models import (
+    DocumentSequence,
+    DocumentSettings,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    SalesOrder,
+    SalesOrderLine,
+)
 from kaktus_app.leads.models import Lead
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
 
@@ -10,12 +28,26 @@ __all__ = [
     "Activity",
     "AuthSession",
     "Customer",
+    "DocumentSequence",
+    "DocumentSettings",
+    "Invoice",
+    "InvoiceLine",
     "Lead",
     "Opportunity",
+    "Payment",
+    "PriceList",
+    "PriceRule",
+    "Product",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "SalesOrder",
+    "SalesOrderLine",
     "SalesTeam",
     "SavedFilter",
     "Stage",
     "StageHistory",
     "TimelineEntry",
     "User",
+    "Vendor",
+    "VendorPrice",
 ]

@@ -202,3 +202,45 @@ def tags_from_db(value: str | None) -> list[str]:
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string that starts with ``prefix`` (for index range scans)."""
     return prefix + "\uffff"
+
+
+def _decimal_text(value) -> Decimal:
+    """A plain decimal typed either way: 1,5 / 1.5 / 1.000 (thousands) / 10%."""
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    text = str(value if value is not None else "").strip().removesuffix("%").strip().replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise FieldError("error.number_invalid")
+    return Decimal(text)
+
+
+def parse_percent(value, *, default: str = "0") -> Decimal:
+    """A percentage 0–100 with at most two decimals ("11", "7,5", "10%"); empty means ``default``."""
+    if value is None or str(value).strip() == "":
+        return Decimal(default).quantize(Decimal("0.01"))
+    number = _decimal_text(value)
+    if number < 0 or number > 100:
+        raise FieldError("error.percent_range")
+    if number != number.quantize(Decimal("0.01")):
+        raise FieldError("error.too_many_decimals")
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_quantity(value, *, required: bool = True) -> Decimal:
+    """A quantity above zero with at most two decimals (50, 2,5, 1.000)."""
+    if value is None or str(value).strip() == "":
+        if required:
+            raise FieldError("error.required")
+        return Decimal("1.00")
+    number = _decimal_text(value)
+    if number <= 0:
+        raise FieldError("error.quantity_positive")
+    if number >= Decimal("1e9"):
+        raise FieldError("error.number_invalid")
+    if number != number.quantize(Decimal("0.01")):
+        raise FieldError("error.too_many_decimals")
+    return number.quantize(Decimal("0.01"))

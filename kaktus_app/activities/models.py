@@ -11,7 +11,7 @@ from kaktus_app.models_base import created_field, text_field
 
 ACTIVITY_KINDS = ("call", "meeting", "email", "task")
 CALL_OUTCOMES = ("reached", "no_answer", "left_message", "wrong_number", "interested", "not_interested")
-RECORD_TYPES = ("customer", "lead", "opportunity")
+RECORD_TYPES = ("customer", "lead", "opportunity", "sales_order", "invoice")
 
 
 class Activity(SQLModel, table=True):
