@@ -338,6 +338,118 @@ def load_demo(session: Session) -> None:
     customers_service.ensure_default_filters(session)
 
 
+CATALOG = [
+    # code, name, category, unit, price, cost, tax %
+    ("NB-AYAM", "Nasi box ayam bakar", "nasi_box", "box", 35_000, 21_000, 11),
+    ("NB-RENDANG", "Nasi box rendang", "nasi_box", "box", 42_000, 26_000, 11),
+    ("NB-PREM", "Nasi box premium (ayam, rendang, sayur)", "nasi_box", "box", 55_000, 33_000, 11),
+    ("NB-VEG", "Nasi box vegetarian", "nasi_box", "box", 32_000, 18_000, 11),
+    ("TMP-KUNING", "Tumpeng nasi kuning 20 porsi", "tumpeng", "paket", 1_250_000, 750_000, 11),
+    ("TMP-MINI", "Tumpeng mini", "tumpeng", "box", 45_000, 26_000, 11),
+    ("PRS-STD", "Paket prasmanan standar", "prasmanan", "pax", 95_000, 58_000, 11),
+    ("PRS-WED", "Paket pernikahan prasmanan", "prasmanan", "pax", 125_000, 76_000, 11),
+    ("SB-3", "Snack box 3 kue", "snack_box", "box", 18_000, 9_500, 11),
+    ("SB-5", "Snack box 5 kue", "snack_box", "box", 26_000, 14_000, 11),
+    ("CB-PAGI", "Coffee break pagi", "coffee_break", "pax", 45_000, 24_000, 11),
+    ("CB-2SESI", "Coffee break 2 sesi", "coffee_break", "pax", 75_000, 41_000, 11),
+    ("BEV-AIR", "Air mineral 600 ml", "beverage", "pcs", 4_000, 2_300, 11),
+    ("BEV-TEH", "Es teh manis", "beverage", "pcs", 8_000, 3_000, 11),
+    ("SRV-PRAMUSAJI", "Jasa pramusaji", "service", "jam", 75_000, 50_000, 11),
+    ("SRV-KIRIM", "Ongkos kirim Jabodetabek", "service", "paket", 150_000, 100_000, 0),
+]
+PRICE_LISTS = [
+    # name, segment, rules (kind, product code or "" , category, value, min quantity)
+    ("Corporate", "corporate", [("discount", "", "nasi_box", "5", "100"), ("discount", "NB-PREM", "", "10", "300"), ("discount", "", "coffee_break", "5", "1")]),
+    ("Government", "government", [("fixed", "NB-AYAM", "", "33000", "1"), ("discount", "", "snack_box", "5", "1")]),
+    ("Event organisers", "event_organiser", [("discount", "", "", "7", "200")]),
+    ("Education", "education", [("discount", "", "snack_box", "10", "1")]),
+]
+VENDORS = [
+    ("UD. Kue Basah Bu Yati", "0812-8877-1122", "Jakarta Timur", [("SB-3", 9_000), ("SB-5", 13_500)]),
+    ("PT. Tirta Jaya Abadi", "021-4600-123", "Bekasi", [("BEV-AIR", 2_300)]),
+    ("CV. Ayam Segar Bogor", "0251-8312-456", "Bogor", [("NB-AYAM", 20_000)]),
+]
+
+
+def load_catalog(session: Session) -> None:
+    """Products, price lists per segment, vendors with their costs, two purchase orders (once)."""
+    from kaktus_app.auth.service import actor_for
+    from kaktus_app.catalog import service as catalog
+    from kaktus_app.catalog.models import Product
+
+    if session.exec(select(Product.id)).first() is not None:
+        return
+    seed_base(session)
+    admin = actor_for(session.exec(select(User).where(User.username == "admin")).one())
+    products = {}
+    for code, name, category, uom, price, cost, tax in CATALOG:
+        products[code] = catalog.create_product(
+            session, admin, {"code": code, "name": name, "category": category, "uom": uom, "sale_price": price, "cost": cost, "tax_rate": str(tax)}
+        )
+    for name, segment, rules in PRICE_LISTS:
+        price_list = catalog.save_price_list(session, admin, None, {"name": name, "segment": segment})
+        for kind, code, category, value, min_quantity in rules:
+            catalog.add_rule(
+                session, admin, price_list.id,
+                {"kind": kind, "product_id": products[code].id if code else "", "category": category, "value": value, "min_quantity": min_quantity},
+            )
+    vendors = []
+    for name, phone, city, prices in VENDORS:
+        vendor = catalog.save_vendor(session, admin, None, {"name": name, "phone": phone, "city": city})
+        vendors.append(vendor)
+        for code, cost in prices:
+            catalog.set_vendor_price(session, admin, vendor.id, {"product_id": products[code].id, "cost": cost, "lead_days": 1})
+            products[code].vendor_id = vendor.id
+    received = catalog.create_purchase_order(session, admin, vendors[0].id, {"note": "Snack box untuk minggu ini"})
+    catalog.add_po_line(session, admin, received.id, {"product_id": products["SB-3"].id, "quantity": "400"})
+    catalog.add_po_line(session, admin, received.id, {"product_id": products["SB-5"].id, "quantity": "200"})
+    catalog.set_po_state(session, admin, received.id, "sent")
+    catalog.set_po_state(session, admin, received.id, "received")
+    from kaktus_app.documents import service as documents
+
+    documents.update_settings(session, admin, {"npwp": "01.234.567.8-071.000", "bank_account": "523-0123-456"})
+    draft = catalog.create_purchase_order(session, admin, vendors[1].id, {})
+    catalog.add_po_line(session, admin, draft.id, {"product_id": products["BEV-AIR"].id, "quantity": "1000"})
+    session.flush()
+
+
+def load_documents(session: Session) -> None:
+    """Quotations for opportunities in Negotiation, orders and invoices (some paid) for won ones (once)."""
+    import random
+
+    from kaktus_app.auth.service import actor_for
+    from kaktus_app.catalog.models import Product
+    from kaktus_app.documents import service as documents
+    from kaktus_app.documents.models import SalesOrder
+    from kaktus_app.sales.models import Opportunity
+
+    if session.exec(select(SalesOrder.id)).first() is not None:
+        return
+    rng = random.Random(11)
+    actors = {u.id: actor_for(u) for u in session.exec(select(User))}
+    products = list(session.exec(select(Product).where(Product.category.in_(["nasi_box", "snack_box", "coffee_break", "prasmanan"]))))
+    negotiation = session.exec(select(Stage.id).where(Stage.name == "Negotiation", Stage.team_id == None)).first()  # noqa: E711
+    candidates = list(session.exec(select(Opportunity).where(Opportunity.customer_id != None, (Opportunity.state == "won") | (Opportunity.stage_id == negotiation)).order_by(Opportunity.id)))  # noqa: E711
+    for index, opportunity in enumerate(candidates[:12]):
+        actor = actors.get(opportunity.owner_id) or next(iter(actors.values()))
+        was_won = opportunity.state == "won"
+        quote = documents.create_quotation(session, actor, {"opportunity_id": opportunity.id})
+        for product in rng.sample(products, 2):
+            documents.add_line(session, actor, quote.id, {"product_id": product.id, "quantity": str(rng.choice([50, 100, 150, 200, 300]))})
+        if not was_won:
+            if index % 2:
+                documents.mark_sent(session, actor, quote.id)
+            continue
+        documents.confirm(session, actor, quote.id)
+        invoice = documents.create_invoice(session, actor, quote.id, "percent" if index % 3 == 0 else "full", "50")
+        documents.post_invoice(session, actor, invoice.id)
+        if index % 2 == 0:
+            documents.register_payment(session, actor, invoice.id, {"amount": invoice.total, "method": "transfer", "reference": f"BCA {rng.randint(100000, 999999)}"})
+        elif index % 3 == 1:
+            documents.register_payment(session, actor, invoice.id, {"amount": (invoice.total / 2).quantize(invoice.total), "method": "transfer"})
+    session.flush()
+
+
 def generate_scale(session: Session, n: int, *, chunk: int = 10_000, seed: int = 7) -> dict:
     """N customers, 0.3N leads, 0.2N opportunities and N activities, by bulk Core inserts.
 
@@ -476,9 +588,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     with db.session_scope() as session:
         if args.if_empty and not is_empty(session):
+            load_catalog(session)  # a database from before the catalog existed gets it once
             print("Demo data already loaded; keeping the database as it is.")
             return
         load_demo(session)
+        load_catalog(session)
+        load_documents(session)
     print("Demo data loaded.")
 
 

@@ -18,6 +18,11 @@ NAV_ITEMS = [
     NavItem("nav.pipeline", "/pipeline", "kanban"),
     NavItem("nav.opportunities", "/opportunities", "handshake"),
     NavItem("nav.activities", "/activities", "calendar-check"),
+    NavItem("nav.quotations", "/quotations", "file-text"),
+    NavItem("nav.invoices", "/invoices", "receipt"),
+    NavItem("nav.products", "/products", "package"),
+    NavItem("nav.price_lists", "/price-lists", "tags"),
+    NavItem("nav.purchasing", "/purchase-orders", "truck"),
 ]
 
 
@@ -27,6 +32,10 @@ def user_menu() -> rx.Component:
             rx.button(rx.icon("circle-user", size=18), rx.text(AuthState.user_name, size="2"), variant="ghost", id="user-menu")
         ),
         rx.menu.content(
+            rx.cond(
+                AuthState.is_admin,
+                rx.menu.item(t("documents.settings"), on_click=rx.redirect("/settings/documents"), id="menu-documents-settings"),
+            ),
             rx.menu.item(t("shell.logout"), on_click=AuthState.logout, id="logout"),
         ),
     )

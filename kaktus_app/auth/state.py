@@ -33,6 +33,15 @@ class AuthState(rx.State):
     def is_logged_in(self) -> bool:
         return self.user_id > 0
 
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.user_role == "admin"
+
+    @rx.var
+    def is_manager(self) -> bool:
+        """Shows managers' controls; the services check the role again on every call."""
+        return self.user_role in ("admin", "manager")
+
     async def actor(self) -> Actor | None:
         """The signed-in actor, checked against the database (revoked sessions stop at once)."""
         if not self.session_token:

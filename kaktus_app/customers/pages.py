@@ -7,6 +7,8 @@ import reflex as rx
 from kaktus_app.activities.components import activity_panel
 from kaktus_app.customers.models import SEGMENTS
 from kaktus_app.customers.state import CustomerFormState, CustomerListState
+from kaktus_app.documents.components import customer_documents
+from kaktus_app.documents.state import RecordDocumentsState
 from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import (
     badge,
@@ -323,7 +325,7 @@ def _form() -> rx.Component:
     )
 
 
-@staff_page("/customers/[customer_id]", "customers.title", on_load=CustomerFormState.load)
+@staff_page("/customers/[customer_id]", "customers.title", on_load=[CustomerFormState.load, RecordDocumentsState.load_for_customer])
 def customer_form() -> rx.Component:
     s = CustomerFormState
     return rx.cond(
@@ -341,6 +343,7 @@ def customer_form() -> rx.Component:
                     rx.fragment(),
                     rx.vstack(
                         rx.cond(s.is_company, _contacts()),
+                        customer_documents(s.customer_id),
                         activity_panel("customer", s.customer_id),
                         width="100%",
                         spacing="3",

@@ -893,3 +893,113 @@ def quotations_for_opportunity(session: Session, opportunity_id: int, lang: str 
 def order_options(session: Session) -> dict:
     """Choices for the document forms."""
     return {"payment_terms": list(PAYMENT_TERMS), "methods": list(PAYMENT_METHODS)}
+
+
+# ------------------------------------------------------------------------------------------- PDF
+
+
+def _customer_block(customer: Customer | None) -> dict:
+    if customer is None:
+        return {"name": "", "lines": [], "npwp": "", "contact": "", "phone": "", "email": ""}
+    from kaktus_app.validation import format_phone
+
+    city_line = " ".join(part for part in (customer.city, customer.postal_code) if part)
+    return {
+        "name": customer.name,
+        "lines": [line for line in (customer.street, city_line, customer.province) if line],
+        "npwp": customer.npwp, "contact": customer.person_in_charge, "phone": format_phone(customer.phone), "email": customer.email,
+    }
+
+
+def _company_block(session: Session) -> dict:
+    s = get_settings(session)
+    return {
+        "name": s.company_name, "address": s.address, "phone": s.phone, "email": s.email, "npwp": s.npwp,
+        "bank_name": s.bank_name, "bank_account": s.bank_account, "bank_holder": s.bank_holder,
+    }
+
+
+def _pdf_lines(lines, lang: str) -> list[dict]:
+    return [
+        {
+            "description": line.description, "quantity": number_text(line.quantity).replace(".", ","),
+            "uom": translate(f"catalog.uom.{line.uom}", lang) if line.uom else "", "unit_price": format_idr(line.unit_price),
+            "discount": f"{number_text(line.discount)}%".replace(".", ",") if line.discount else "",
+            "tax": f"PPN {number_text(line.tax_rate)}%".replace(".", ",") if line.tax_rate else "—",
+            "subtotal": format_idr(line.subtotal),
+        }
+        for line in lines
+    ]
+
+
+def _pdf_totals(totals: Totals, lang: str) -> list[list[str]]:
+    rows = [[translate("documents.untaxed", lang), format_idr(totals.untaxed)]]
+    rows += [[row["label"], row["amount"]] for row in _tax_rows(totals, lang)]
+    rows.append([translate("documents.total", lang), format_idr(totals.total)])
+    return rows
+
+
+def _safe_filename(number: str) -> str:
+    return number.replace("/", "-") + ".pdf"
+
+
+def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -> tuple[str, bytes]:
+    """The quotation (or, once confirmed, the sales order) as a PDF: (file name, bytes)."""
+    from kaktus_app.documents.pdf import render_document
+    from kaktus_app.documents.terbilang import rupiah_in_words
+
+    o = _order(session, order_id)
+    lines = _lines(session, o.id)
+    totals = compute_totals([line for line in lines if not line.optional])
+    is_order = o.state in ("confirmed", "invoiced")
+    users = user_names(session, [o.owner_id])
+    meta = [[translate("documents.date", lang), format_date(o.quote_date, lang)]]
+    if is_order:
+        meta.insert(0, [translate("documents.quotation", lang), o.number])
+    else:
+        meta.append([translate("documents.validity_date", lang), format_date(o.validity_date, lang)])
+    meta += [
+        [translate("documents.payment_terms", lang), translate(f"documents.terms.{o.payment_terms}", lang)],
+        [translate("documents.salesperson", lang), users.get(o.owner_id, "")],
+    ]
+    number = o.order_number if is_order else o.number
+    status = "" if o.state in ("sent", "confirmed", "invoiced") else _state_label(o.state, lang)
+    doc = {
+        "lang": lang, "kind": "sales_order" if is_order else "quotation", "number": number, "status": status, "meta": meta,
+        "company": _company_block(session), "customer": _customer_block(session.get(Customer, o.customer_id)),
+        "lines": _pdf_lines([line for line in lines if not line.optional], lang),
+        "optional_lines": _pdf_lines([line for line in lines if line.optional], lang),
+        "totals": _pdf_totals(totals, lang), "total_in_words": rupiah_in_words(totals.total),
+        "payments": [], "balance_due": "", "notes": o.note, "terms": o.terms,
+    }
+    return _safe_filename(number), render_document(doc)
+
+
+def invoice_pdf(session: Session, actor: Actor, invoice_id: int, lang: str = "id") -> tuple[str, bytes]:
+    from kaktus_app.documents.pdf import render_document
+    from kaktus_app.documents.terbilang import rupiah_in_words
+
+    inv = _invoice(session, invoice_id)
+    lines = list(session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id).order_by(InvoiceLine.sequence)))
+    totals = compute_totals(lines)
+    order = session.get(SalesOrder, inv.order_id) if inv.order_id else None
+    number = inv.number or translate("documents.draft_invoice", lang)
+    meta = [[translate("documents.date", lang), format_date(inv.invoice_date, lang)]]
+    if inv.due_date:
+        meta.append([translate("documents.due_date", lang), format_date(inv.due_date, lang)])
+    if order is not None:
+        meta.append([translate("documents.sales_order", lang), order.order_number or order.number])
+    if inv.reversed_invoice_id:
+        original = session.get(Invoice, inv.reversed_invoice_id)
+        meta.append([translate("documents.reverses", lang), original.number or ""])
+    payments = session.exec(select(Payment).where(Payment.invoice_id == inv.id).order_by(Payment.id)).all()
+    doc = {
+        "lang": lang, "kind": inv.kind, "number": number, "status": _state_label(inv.state, lang, "invoice") if inv.state in ("draft", "paid", "reversed", "cancelled") else "",
+        "meta": meta, "company": _company_block(session), "customer": _customer_block(session.get(Customer, inv.customer_id)),
+        "lines": _pdf_lines(lines, lang), "optional_lines": [], "totals": _pdf_totals(totals, lang),
+        "total_in_words": rupiah_in_words(totals.total),
+        "payments": [[format_date(p.paid_on, lang), format_idr(p.amount)] for p in payments],
+        "balance_due": format_idr(balance_due(inv)) if inv.state in ("posted", "paid") else "",
+        "notes": inv.note, "terms": "",
+    }
+    return _safe_filename(number), render_document(doc)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from kaktus_app.activities.components import activity_panel
+from kaktus_app.documents.components import opportunity_documents
+from kaktus_app.documents.state import RecordDocumentsState
 from kaktus_app.layout import staff_page
 from kaktus_app.sales.components import kanban_column, live_sync, lost_dialog
 from kaktus_app.sales.state import (
@@ -240,7 +242,7 @@ def _history() -> rx.Component:
     )
 
 
-@staff_page("/opportunities/[opportunity_id]", "sales.opportunity", on_load=[PipelineShared.join, F.load])
+@staff_page("/opportunities/[opportunity_id]", "sales.opportunity", on_load=[PipelineShared.join, F.load, RecordDocumentsState.load_for_opportunity])
 def opportunity_form() -> rx.Component:
     return rx.cond(
         F.not_found,
@@ -263,7 +265,13 @@ def opportunity_form() -> rx.Component:
             rx.cond(F.record["lost_reason"] != "", rx.callout(t("sales.lost_reason") + ": " + F.record["lost_reason"].to(str), icon="circle-x", color_scheme="red", size="1", id="lost-banner")),
             _stage_bar(),
             rx.grid(
-                rx.vstack(rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")), _history(), width="100%", spacing="3"),
+                rx.vstack(
+                    rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
+                    opportunity_documents(),
+                    _history(),
+                    width="100%",
+                    spacing="3",
+                ),
                 activity_panel("opportunity", F.opportunity_id),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",

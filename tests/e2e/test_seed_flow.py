@@ -84,6 +84,7 @@ def create_company(page, app) -> int:
     page.locator("#field-phone").fill("021-5551234")
     page.locator("#field-email").fill("info@ptkita.co.id")
     page.locator("#field-city").fill("Jakarta Selatan")
+    page.locator("#field-segment").select_option("corporate")
     save_customer(page)
     customer_id = _id_from_url(page, r"/customers/(\d+)$")
     expect(page.locator("#page-title")).to_have_text(COMPANY)
@@ -231,6 +232,99 @@ def schedule_call(page, app, opp_id: int) -> None:
     assert rows == [("call", 0)]
 
 
+def _product_id(app, code: str) -> str:
+    return str(app.query("SELECT id FROM product WHERE code = ?", code)[0][0])
+
+
+def _line_count(app, order_id: int) -> int:
+    return _count(app, "SELECT COUNT(*) FROM sales_order_line WHERE order_id = ?", order_id)
+
+
+def add_line(page, product_id: str, quantity: str, discount: str = "") -> None:
+    page.locator("#add-product_id").select_option(product_id)
+    page.locator("#add-quantity").fill(quantity)
+    page.locator("#add-discount").fill(discount)
+    page.locator("#add-line").click()
+
+
+def quote_to_cash(page, app, opp_id: int, customer_id: int) -> None:
+    """The rest of the seed flow (issue 3): quotation from the negotiated opportunity, two catering
+    items at the corporate price list's prices, confirm (the opportunity is won), invoice, payment, PDF."""
+    import io
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from pypdf import PdfReader
+
+    page.goto(f"/opportunities/{opp_id}")
+    page.locator("#opportunity-new-quotation").click()
+    expect(page).to_have_url(re.compile(r"/quotations/\d+$"))
+    order_id = _id_from_url(page, r"/quotations/(\d+)$")
+    expect(page.locator("#page-title")).to_have_text(re.compile(r"^QUO/\d{4}/\d{4}$"))
+    expect(page.locator("#page-subtitle")).to_have_text(COMPANY)
+
+    # Bad input: a clear message at the field, nothing saved.
+    nasi, snack = _product_id(app, "NB-AYAM"), _product_id(app, "SB-3")
+    add_line(page, nasi, "0")
+    expect(page.locator("#add-line-form .field-error")).to_have_count(1)
+    add_line(page, nasi, "10", discount="150")
+    expect(page.locator("#add-line-form .field-error")).to_have_count(1)
+    assert _line_count(app, order_id) == 0
+
+    # Two catering items; the corporate list gives 5% off nasi boxes from 100 and says so.
+    add_line(page, nasi, "300")
+    expect(page.locator(".line-row")).to_have_count(1)
+    expect(page.locator(".line-row").first).to_contain_text("Rp 33.250")
+    expect(page.locator(".line-row .price-rule").first).to_contain_text("5%")
+    add_line(page, snack, "300")
+    expect(page.locator(".line-row")).to_have_count(2)
+    untaxed = Decimal(300) * Decimal(35_000) * Decimal("0.95") + Decimal(300) * Decimal(18_000)
+    total = untaxed + (untaxed * Decimal("0.11")).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    total_label = "Rp " + f"{int(total):,}".replace(",", ".")
+    expect(page.locator("#doc-total")).to_have_text(total_label)
+
+    page.locator("#confirm-sale").click()
+    expect(page.locator("#page-title")).to_have_text(re.compile(r"^SO/\d{4}/\d{4}$"))
+    expect(page.locator("#add-line")).to_have_count(0)
+    assert app.query("SELECT state FROM opportunity WHERE id = ?", opp_id) == [("won",)]
+    page.goto(f"/opportunities/{opp_id}")
+    expect(page.locator("#opportunity-quotations .doc-row")).to_contain_text(re.compile(r"SO/\d{4}/\d{4}"))
+    expect(page.locator("#restore")).to_be_visible()  # won: only "restore" is offered
+    page.goto(f"/customers/{customer_id}")
+    expect(page.locator("#customer-documents")).to_contain_text(re.compile(r"SO/\d{4}/\d{4}"))
+
+    page.goto(f"/quotations/{order_id}")
+    page.locator("#create-invoice").click()
+    page.locator("#create-invoice-submit").click()
+    expect(page).to_have_url(re.compile(r"/invoices/\d+$"))
+    invoice_id = _id_from_url(page, r"/invoices/(\d+)$")
+    page.locator("#post-invoice").click()
+    expect(page.locator("#page-title")).to_contain_text(re.compile(r"INV/\d{4}/\d{4}"))
+    expect(page.locator("#invoice-due")).to_have_text(total_label)
+
+    # Paying more than is due is refused at the field; then a partial payment and the rest.
+    page.locator("#register-payment").click()
+    page.locator("#field-amount").fill(str(int(total) + 1))
+    page.locator("#payment-submit").click()
+    expect(page.locator("#field-amount").locator("xpath=ancestor::div[contains(@class,'rt-Flex')][1]").locator(".field-error")).to_be_visible()
+    page.locator("#field-amount").fill("5.000.000")
+    page.locator("#payment-submit").click()
+    rest = "Rp " + f"{int(total) - 5_000_000:,}".replace(",", ".")
+    expect(page.locator("#invoice-due")).to_have_text(rest)
+    page.locator("#register-payment").click()
+    expect(page.locator("#field-amount")).to_have_value(str(int(total) - 5_000_000))
+    page.locator("#payment-submit").click()
+    expect(page.locator("#invoice-due")).to_have_text("Rp 0")
+    expect(page.locator(".payment-row")).to_have_count(2)
+    assert app.query("SELECT state, amount_paid FROM invoice WHERE id = ?", invoice_id)[0][0] == "paid"
+
+    with page.expect_download() as download:
+        page.locator("#download-pdf").click()
+    assert re.fullmatch(r"INV-\d{4}-\d{4}\.pdf", download.value.suggested_filename)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
+    assert total_label in text and COMPANY in text and "PT. Kaktus Berduri" in text
+    assert "tujuh belas juta enam puluh enam ribu dua ratus lima puluh rupiah" in " ".join(text.lower().split())
+
+
 def stage_of(app, opp_id: int) -> str:
     return app.query("SELECT s.name FROM opportunity o JOIN stage s ON s.id = o.stage_id WHERE o.id = ?", opp_id)[0][0]
 
@@ -303,3 +397,5 @@ def test_seed_flow_from_customer_to_live_kanban(app_server, new_user_context):
     dewi.goto(f"/opportunities/{opp_id}")
     expect(dewi.locator("#opportunity-save")).to_have_text("Simpan")
     expect(dewi.locator("#nav-customers")).to_have_text("Pelanggan")
+
+    quote_to_cash(dewi, app, opp_id, company_id)

@@ -354,3 +354,30 @@ def test_purchase_order_receipt_sets_real_costs(seeded, admin, dewi, shop):
     assert shop["nasi"].cost == D("19500.00")
     with pytest.raises(PermissionDenied):
         catalog.create_purchase_order(seeded, dewi, vendor.id, {})
+
+
+def test_pdfs_of_quotation_order_and_invoice(seeded, dewi, shop):
+    import io
+
+    from pypdf import PdfReader
+
+    def text(data: bytes) -> str:
+        return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+    quote = _quote(seeded, dewi, shop)
+    documents.add_line(seeded, dewi, quote.id, {"product_id": shop["nasi"].id, "quantity": "10"})
+    documents.add_line(seeded, dewi, quote.id, {"product_id": shop["water"].id, "quantity": "10", "optional": True})
+    name, data = documents.order_pdf(seeded, dewi, quote.id, "id")
+    assert name == quote.number.replace("/", "-") + ".pdf"
+    body = text(data)
+    assert "PENAWARAN HARGA" in body and "PT. KITA" in body and "Rp 388.500" in body and "Air mineral 600 ml" in body
+    assert "Tiga ratus delapan puluh delapan ribu lima ratus rupiah" in body
+    documents.confirm(seeded, dewi, quote.id)
+    assert "PESANAN PENJUALAN" in text(documents.order_pdf(seeded, dewi, quote.id, "id")[1])
+    invoice = documents.create_invoice(seeded, dewi, quote.id, "full")
+    documents.post_invoice(seeded, dewi, invoice.id)
+    documents.register_payment(seeded, dewi, invoice.id, {"amount": "88.500"})
+    name, data = documents.invoice_pdf(seeded, dewi, invoice.id, "en")
+    body = text(data)
+    assert name == invoice.number.replace("/", "-") + ".pdf"
+    assert "INVOICE" in body and "Rp 88.500" in body and "Balance due Rp 300.000" in body
