@@ -435,7 +435,8 @@ def confirm(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     order.order_number = next_number(session, "SO", today().year)
     _touch(session, order)
     activities.log(session, actor, "sales_order", order.id, "confirmed", "documents.timeline.confirmed", number=order.number, order=order.order_number)
-    activities.log(session, actor, "customer", order.customer_id, "order", "documents.timeline.confirmed", number=order.number, order=order.order_number)
+    if not order.opportunity_id:  # else the opportunity's entry already shows on the customer's timeline
+        activities.log(session, actor, "customer", order.customer_id, "order", "documents.timeline.confirmed", number=order.number, order=order.order_number)
     if order.opportunity_id:
         opportunity = session.get(Opportunity, order.opportunity_id)
         activities.log(session, actor, "opportunity", opportunity.id, "order", "documents.timeline.confirmed", number=order.number, order=order.order_number)
