@@ -74,11 +74,14 @@ L = OpportunityListState
 
 
 def _state_badge(state: rx.Var) -> rx.Component:
-    return rx.match(
-        state,
-        ("won", badge(t("sales.state.won"), "grass")),
-        ("lost", badge(t("sales.state.lost"), "red")),
-        badge(t("sales.state.open"), "blue"),
+    return rx.box(
+        rx.match(
+            state,
+            ("won", badge(t("sales.state.won"), "grass")),
+            ("lost", badge(t("sales.state.lost"), "red")),
+            badge(t("sales.state.open"), "blue"),
+        ),
+        class_name="opportunity-state",
     )
 
 

@@ -288,6 +288,7 @@ def quote_to_cash(page, app, opp_id: int, customer_id: int) -> None:
     assert app.query("SELECT state FROM opportunity WHERE id = ?", opp_id) == [("won",)]
     page.goto(f"/opportunities/{opp_id}")
     expect(page.locator("#opportunity-quotations .doc-row")).to_contain_text(re.compile(r"SO/\d{4}/\d{4}"))
+    expect(page.locator(".opportunity-state")).to_have_text("Menang")
     expect(page.locator("#restore")).to_be_visible()  # won: only "restore" is offered
     page.goto(f"/customers/{customer_id}")
     expect(page.locator("#customer-documents")).to_contain_text(re.compile(r"SO/\d{4}/\d{4}"))
