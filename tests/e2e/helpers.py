@@ -83,6 +83,7 @@ def app_env(db_url: str, web_dir: Path, states_dir: Path, **extra: str) -> dict[
         NPM_CONFIG_REGISTRY=_npm_registry(),
         REFLEX_WEB_WORKDIR=str(web_dir),
         REFLEX_STATES_WORKDIR=str(states_dir),
+        REFLEX_UPLOADED_FILES_DIR=str(states_dir.with_name(states_dir.name + "-uploads")),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONUNBUFFERED="1",
     )

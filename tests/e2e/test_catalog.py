@@ -3,12 +3,15 @@ salesperson sees prices but neither costs nor the controls to change them."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import wait_settled
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
 def _error_at(page, name: str):
@@ -40,6 +43,15 @@ def test_manager_creates_a_product_and_a_price_rule(app_server, new_user_context
     admin.locator("#product-save").click()
     expect(admin).to_have_url(re.compile(r"/products/\d+$"))
     expect(admin.locator("#page-title")).to_have_text("Tumpeng ayam ingkung")
+
+    # The product image: a PNG is shown; a text file dressed as a PNG is refused at the upload.
+    upload = admin.locator("#product-image-upload input[type=file]")
+    upload.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png", "buffer": b"not really an image"}])
+    expect(admin.locator("#image-error")).to_be_visible()
+    upload.set_input_files(files=[{"name": "tumpeng.png", "mimeType": "image/png", "buffer": base64.b64decode(PNG)}])
+    expect(admin.locator("#product-image")).to_be_visible()
+    expect(admin.locator("#image-error")).to_have_count(0)
+    assert app.query("SELECT image FROM product WHERE code = 'TMP-INGKUNG'")[0][0].endswith(".png")
     assert [float(v) for v in app.query("SELECT sale_price, cost, tax_rate FROM product WHERE code = ?", "TMP-INGKUNG")[0]] == [1750000, 1100000, 11]
 
     since = time.monotonic()
