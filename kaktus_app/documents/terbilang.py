@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-_UNITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan", "sepuluh", "sebelas"]
+_UNITS = [
+    "nol",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+    "sebelas",
+]
 _SCALES = [(10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"), (10**3, "ribu")]
 LIMIT = 10**15
 
@@ -32,6 +45,8 @@ def _below_thousand(n: int) -> list[str]:
 
 def terbilang(n: int) -> str:
     """0 -> "nol", 1_500_000 -> "satu juta lima ratus ribu", 1000 -> "seribu" (up to 999 triliun)."""
+    if isinstance(n, bool) or int(n) != n:
+        raise ValueError(f"terbilang takes a whole number, not {n!r}")
     n = int(n)
     if n < 0 or n >= LIMIT:
         raise ValueError(f"terbilang takes 0 to {LIMIT - 1}, not {n}")
