@@ -80,7 +80,12 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 
 
 def _call_in_session(fn: Callable[..., T], args, kwargs) -> T:
+    from kaktus_app.auth.service import Actor
+
     with session_scope() as session:
+        actor = next((a for a in args if isinstance(a, Actor)), None)
+        if actor is not None:
+            session.info["actor"] = actor  # who the audit trail names for this call
         return fn(session, *args, **kwargs)
 
 

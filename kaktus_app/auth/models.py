@@ -1,12 +1,13 @@
-"""Staff users and their login sessions."""
+"""Staff users, their login sessions, and the audit trail."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from kaktus_app.models_base import created_field
+from kaktus_app.models_base import created_field, text_field, utcnow
 
 ROLES = ("admin", "manager", "sales", "support")
 
@@ -44,3 +45,29 @@ class AuthSession(SQLModel, table=True):
     expires_at: datetime
     last_seen_at: datetime = created_field()
     revoked: bool = Field(default=False)
+
+
+AUDIT_ACTIONS = ("create", "update", "delete", "stage_move", "login", "login_failed", "logout", "export", "permission_change")
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what, when, with old -> new values. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_record", "module", "record_id", "id"),
+        Index("ix_audit_log_user_at", "user_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+        {"extend_existing": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+    user_id: int | None = Field(default=None)
+    username: str = Field(default="", max_length=60)
+    action: str = Field(max_length=20)
+    module: str = Field(default="", max_length=30)
+    record_id: int | None = None
+    record_label: str = Field(default="", max_length=200)
+    changes: str = text_field()
+    detail: str = Field(default="", max_length=300)

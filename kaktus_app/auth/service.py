@@ -10,6 +10,7 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
+from kaktus_app.auth import audit
 from kaktus_app.auth.models import ROLES, AuthSession, User
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import utcnow
@@ -116,15 +117,20 @@ def login(session: Session, username: str, password: str) -> tuple[str, Actor]:
     user = session.exec(select(User).where(User.username == username)).first()
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
+        audit.record(session, None, "login_failed", "auth", record_id=user.id, label=username, username=username, detail="locked")
+        session.commit()
         raise DomainError("auth.locked", minutes=max(1, int((user.locked_until - now).total_seconds() // 60) + 1))
     if user is None or not user.is_active or not verify_password(password, user.password_hash):
+        detail = "unknown user" if user is None else "inactive" if not user.is_active else "wrong password"
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.locked_until = now + LOCKOUT
                 user.failed_logins = 0
+                detail += f"; locked for {int(LOCKOUT.total_seconds() // 60)} minutes"
             session.add(user)
-            session.commit()
+        audit.record(session, None, "login_failed", "auth", record_id=user.id if user else None, label=username, username=username, detail=detail)
+        session.commit()
         raise DomainError("auth.invalid_credentials")
     user.failed_logins = 0
     user.locked_until = None
@@ -133,7 +139,9 @@ def login(session: Session, username: str, password: str) -> tuple[str, Actor]:
     session.add(AuthSession(token_hash=_token_hash(token), user_id=user.id, expires_at=now + SESSION_LIFETIME))
     session.add(user)
     session.flush()
-    return token, actor_for(user)
+    actor = actor_for(user)
+    audit.record(session, actor, "login", "auth", record_id=user.id, label=user.username)
+    return token, actor
 
 
 def resolve_session(session: Session, token: str) -> Actor | None:
@@ -157,9 +165,12 @@ def logout(session: Session, token: str) -> None:
     if not token:
         return
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
-    if row is not None:
+    if row is not None and not row.revoked:
         row.revoked = True
         session.add(row)
+        user = session.get(User, row.user_id)
+        if user is not None:
+            audit.record(session, actor_for(user), "logout", "auth", record_id=user.id, label=user.username)
 
 
 def set_language(session: Session, actor: Actor, language: str) -> None:

@@ -6,6 +6,7 @@ import reflex as rx
 
 from kaktus_app import db
 from kaktus_app.auth import service
+from kaktus_app.auth.audit import current_actor
 from kaktus_app.auth.service import Actor
 from kaktus_app.errors import DomainError
 from kaktus_app.ui.lang import LangState, current_lang
@@ -108,4 +109,5 @@ async def require_actor(state: rx.State) -> Actor:
     actor = auth._actor if auth._actor is not None else await auth.actor()
     if actor is None:
         raise DomainError("error.login_required")
+    current_actor.set(actor)  # the audit trail's "who" for db.run calls that do not pass the actor
     return actor

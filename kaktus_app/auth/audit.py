@@ -1,0 +1,204 @@
+"""The audit trail: every create / update / delete / stage move / login / failed login / export /
+permission change, with who, when and old -> new values, in the append-only ``audit_log`` table.
+
+Record changes are captured once, for every service, by a SQLAlchemy ``after_flush`` hook on the
+audited tables (so no service can forget it); the acting user comes from the session
+(``db.run`` puts the actor of the call there) or from ``current_actor`` (set by the login guard of
+each Reflex handler). Logins, failed logins and exports are recorded explicitly with ``record``.
+"""
+
+from __future__ import annotations
+
+import json
+from contextvars import ContextVar
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event, func, insert, inspect, or_
+from sqlmodel import Session, select
+
+from kaktus_app.auth.models import AUDIT_ACTIONS, AuditLog, User
+from kaktus_app.errors import PermissionDenied
+from kaktus_app.i18n import JAKARTA, format_datetime, translate, utcnow
+from kaktus_app.paging import page_of
+
+current_actor: ContextVar = ContextVar("kaktus_current_actor", default=None)
+
+# table name -> module name shown in the trail
+AUDITED = {
+    "customer": "customers", "lead": "leads", "opportunity": "opportunities", "activity": "activities", "stage": "stages",
+    "app_user": "users", "product": "products", "price_list": "price_lists", "price_rule": "price_lists", "vendor": "vendors",
+    "vendor_price": "vendors", "purchase_order": "purchase_orders", "purchase_order_line": "purchase_orders",
+    "sales_order": "quotations", "sales_order_line": "quotations", "invoice": "invoices", "invoice_line": "invoices",
+    "payment": "invoices", "document_settings": "settings", "saved_filter": "customers",
+}
+IGNORED_FIELDS = {
+    "id", "updated_at", "created_at", "version", "position", "name_norm", "stage_changed_at", "last_login_at", "failed_logins",
+    "locked_until", "last_seen_at",
+}
+SECRET_FIELDS = {"password_hash"}
+LABEL_FIELDS = ("number", "name", "title", "summary", "username", "code", "description", "company_name")
+MODULES = sorted(set(AUDITED.values()) | {"auth", "exports"})
+
+
+def _value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _label(obj) -> str:
+    for name in LABEL_FIELDS:
+        value = getattr(obj, name, None)
+        if value:
+            return str(value)[:200]
+    return ""
+
+
+def _actor_of(session: Session):
+    return session.info.get("actor") or current_actor.get()
+
+
+def _row(session: Session, action: str, module: str, record_id, label: str = "", changes: dict | None = None, detail: str = "") -> dict:
+    actor = _actor_of(session)
+    return {
+        "at": utcnow(), "user_id": getattr(actor, "id", None), "username": getattr(actor, "username", "") or "",
+        "action": action, "module": module, "record_id": record_id, "record_label": label[:200],
+        "changes": json.dumps(changes, ensure_ascii=False) if changes else "", "detail": detail[:300],
+    }
+
+
+def _changes(obj, *, new: bool = False, deleted: bool = False) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in IGNORED_FIELDS:
+            continue
+        if new or deleted:
+            value = getattr(obj, key)
+            if value in (None, "", False) and not deleted:
+                continue
+            pair = ["", _value(value)] if new else [_value(value), ""]
+        else:
+            history = state.attrs[key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            current = history.added[0] if history.added else getattr(obj, key)
+            if _value(old) == _value(current):
+                continue
+            pair = [_value(old), _value(current)]
+        changes[key] = ["***", "***"] if key in SECRET_FIELDS else pair
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _audit_after_flush(session: Session, flush_context) -> None:
+    rows = []
+    for obj in session.new:
+        table = getattr(obj, "__tablename__", "")
+        if table in AUDITED:
+            rows.append(_row(session, "create", AUDITED[table], getattr(obj, "id", None), _label(obj), _changes(obj, new=True)))
+    for obj in session.dirty:
+        table = getattr(obj, "__tablename__", "")
+        if table not in AUDITED or not session.is_modified(obj, include_collections=False):
+            continue
+        changes = _changes(obj)
+        if not changes:
+            continue
+        action = "stage_move" if table == "opportunity" and ({"stage_id", "state"} & changes.keys()) else "update"
+        if table == "app_user" and {"role", "team_id", "is_active"} & changes.keys():
+            action = "permission_change"
+        rows.append(_row(session, action, AUDITED[table], getattr(obj, "id", None), _label(obj), changes))
+    for obj in session.deleted:
+        table = getattr(obj, "__tablename__", "")
+        if table in AUDITED:
+            rows.append(_row(session, "delete", AUDITED[table], getattr(obj, "id", None), _label(obj), _changes(obj, deleted=True)))
+    if rows:
+        session.connection().execute(insert(AuditLog.__table__), rows)
+
+
+def record(session: Session, actor, action: str, module: str, *, record_id=None, label: str = "", detail: str = "", changes: dict | None = None, username: str = "") -> None:
+    """An explicit entry (login, failed login, logout, export...)."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    row = _row(session, action, module, record_id, label, changes, detail)
+    if actor is not None:
+        row["user_id"], row["username"] = actor.id, actor.username
+    elif username:
+        row["username"] = username[:60]
+    session.connection().execute(insert(AuditLog.__table__), [row])
+
+
+# ------------------------------------------------------------------------------------------ reads
+
+
+def _describe(changes: str, lang: str) -> list[dict]:
+    if not changes:
+        return []
+    from kaktus_app.activities.service import FIELD_LABELS
+
+    return [
+        {"field": translate(FIELD_LABELS[key], lang) if key in FIELD_LABELS else key, "old": old, "new": new}
+        for key, (old, new) in json.loads(changes).items()
+    ]
+
+
+def search(
+    session: Session, actor, *, text: str = "", user_id=None, action: str = "", module: str = "", date_from: date | None = None,
+    date_to: date | None = None, page: int = 1, page_size: int = 50, lang: str = "en",
+) -> dict:
+    """Admins search the trail, newest first."""
+    if not actor.is_admin:
+        raise PermissionDenied()
+
+    def filtered(query):
+        if text.strip():
+            pattern = f"%{text.strip().lower()}%"
+            query = query.where(or_(func.lower(AuditLog.record_label).like(pattern), func.lower(AuditLog.username).like(pattern), func.lower(AuditLog.detail).like(pattern)))
+        if user_id not in (None, ""):
+            query = query.where(AuditLog.user_id == int(user_id))
+        if action:
+            query = query.where(AuditLog.action == action)
+        if module:
+            query = query.where(AuditLog.module == module)
+        if date_from:
+            query = query.where(AuditLog.at >= datetime.combine(date_from, time(0), tzinfo=JAKARTA))
+        if date_to:
+            query = query.where(AuditLog.at < datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=JAKARTA))
+        return query
+
+    at = page_of(session, filtered(select(AuditLog.id)), page, page_size)
+    rows = session.exec(filtered(select(AuditLog)).order_by(AuditLog.id.desc()).offset(at.offset).limit(at.size)).all()
+    return at.result(
+        [
+            {
+                "id": r.id, "when": format_datetime(r.at, lang), "who": r.username or translate("audit.system", lang),
+                "action": r.action, "action_label": translate(f"audit.action.{r.action}", lang), "module": r.module,
+                "module_label": translate(f"audit.module.{r.module}", lang), "record_id": r.record_id or 0, "label": r.record_label,
+                "changes": _describe(r.changes, lang), "detail": r.detail,
+            }
+            for r in rows
+        ]
+    )
+
+
+def record_changes(session: Session, module: str, record_id: int, limit: int = 100) -> list[AuditLog]:
+    """The updates of one record (for its timeline)."""
+    return list(
+        session.exec(
+            select(AuditLog)
+            .where(AuditLog.module == module, AuditLog.record_id == record_id, AuditLog.action.in_(("update", "stage_move")))
+            .order_by(AuditLog.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def users_for_filter(session: Session) -> list[dict]:
+    return [{"id": u.id, "name": u.full_name} for u in session.exec(select(User).order_by(User.full_name))]

@@ -1,0 +1,77 @@
+"""The audit trail: every change with who, when, old -> new; logins and failures; append-only."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import select
+
+from kaktus_app.auth import audit
+from kaktus_app.auth import service as auth_service
+from kaktus_app.auth.models import AuditLog
+from kaktus_app.customers import service as customers
+from kaktus_app.errors import DomainError, PermissionDenied
+from kaktus_app.sales import service as sales
+from kaktus_app.sales.models import Stage
+
+
+def _entries(session, **where):
+    query = select(AuditLog).order_by(AuditLog.id)
+    for key, value in where.items():
+        query = query.where(getattr(AuditLog, key) == value)
+    return session.exec(query).all()
+
+
+def test_create_update_and_stage_move_are_recorded_with_old_and_new_values(seeded, dewi):
+    seeded.info["actor"] = dewi
+    customer = customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. KITA", "city": "Jakarta Selatan"})
+    customers.update_customer(seeded, dewi, customer.id, {**customer.model_dump(), "city": "Bekasi", "phone": "021-5551234"})
+    created, updated = _entries(seeded, module="customers", record_id=customer.id)
+    assert (created.action, created.username, created.record_label) == ("create", "dewi", "PT. KITA")
+    assert json.loads(created.changes)["city"] == ["", "Jakarta Selatan"]
+    assert updated.action == "update" and updated.user_id == dewi.id
+    assert json.loads(updated.changes) == {"city": ["Jakarta Selatan", "Bekasi"], "phone": ["", "+62215551234"]}
+
+    stages = {s.name: s.id for s in seeded.exec(select(Stage).where(Stage.team_id == None))}  # noqa: E711
+    opp = sales.create_opportunity(seeded, dewi, {"name": "Nasi box 300 pax", "expected_revenue": "10.000.000"})
+    sales.move_opportunity(seeded, dewi, opp.id, stages["Negotiation"])
+    move = _entries(seeded, module="opportunities", action="stage_move")[-1]
+    assert json.loads(move.changes)["stage_id"] == [str(stages["New"]), str(stages["Negotiation"])]
+
+
+def test_logins_failures_and_lockout_are_recorded(seeded):
+    auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            auth_service.login(seeded, "dewi", "wrong")
+    with pytest.raises(DomainError):
+        auth_service.login(seeded, "nobody", "x")
+    actions = [(e.action, e.username, e.detail) for e in _entries(seeded, module="auth")]
+    assert actions[0] == ("login", "dewi", "")
+    assert actions[1:5] == [("login_failed", "dewi", "wrong password")] * 4
+    assert actions[5] == ("login_failed", "dewi", "wrong password; locked for 15 minutes")
+    assert actions[6] == ("login_failed", "nobody", "unknown user")
+
+
+def test_the_trail_is_append_only(seeded, dewi):
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "CV. Abadi"})
+    seeded.flush()
+    for statement in ("UPDATE audit_log SET username = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DatabaseError), seeded.begin_nested():
+            seeded.execute(text(statement))
+
+
+def test_only_admins_search_and_filters_work(seeded, admin, dewi):
+    seeded.info["actor"] = dewi
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Sinar Jaya"})
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "CV. Lain"})
+    with pytest.raises(PermissionDenied):
+        audit.search(seeded, dewi)
+    found = audit.search(seeded, admin, text="sinar", action="create", module="customers", user_id=dewi.id)
+    assert found["total"] == 1 and found["rows"][0]["label"] == "PT. Sinar Jaya" and found["rows"][0]["who"] == "dewi"
+    today = audit.utcnow().date()
+    assert audit.search(seeded, admin, date_from=today + timedelta(days=2))["total"] == 0
