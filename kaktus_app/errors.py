@@ -21,15 +21,16 @@ class DomainError(Exception):
 class ValidationError(DomainError):
     """One or more fields are invalid. ``errors`` maps field name -> translation key."""
 
-    def __init__(self, errors: dict[str, str], **params):
+    def __init__(self, errors: dict[str, str], field_params: dict[str, dict] | None = None, **params):
         first_field, first_key = next(iter(errors.items()))
-        super().__init__(first_key, field=first_field, **params)
+        self.field_params = field_params or {}
+        super().__init__(first_key, field=first_field, **{**params, **self.field_params.get(first_field, {})})
         self.errors = errors
 
     def messages(self, lang: str = "en") -> dict[str, str]:
         from kaktus_app.i18n import translate
 
-        return {field: translate(key, lang, **self.params) for field, key in self.errors.items()}
+        return {field: translate(key, lang, **{**self.params, **self.field_params.get(field, {})}) for field, key in self.errors.items()}
 
 
 class NotFound(DomainError):

@@ -34,9 +34,14 @@ def user_menu() -> rx.Component:
         rx.menu.content(
             rx.cond(
                 AuthState.is_admin,
-                rx.menu.item(t("documents.settings"), on_click=rx.redirect("/settings/documents"), id="menu-documents-settings"),
+                rx.fragment(
+                    rx.menu.item(t("documents.settings"), on_click=rx.redirect("/settings/documents"), id="menu-documents-settings"),
+                    rx.menu.item(t("audit.title"), on_click=rx.redirect("/admin/audit"), id="menu-audit"),
+                ),
             ),
+            rx.menu.separator(),
             rx.menu.item(t("shell.logout"), on_click=AuthState.logout, id="logout"),
+            rx.menu.item(t("shell.logout_everywhere"), on_click=AuthState.logout_everywhere, id="logout-everywhere"),
         ),
     )
 

@@ -21,9 +21,10 @@ LEGAL_FORMS = {"pt", "cv", "ud", "tbk", "persero", "pd", "fa", "koperasi", "yaya
 
 
 class FieldError(Exception):
-    def __init__(self, key: str):
+    def __init__(self, key: str, **params):
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
 class Errors:
@@ -31,12 +32,14 @@ class Errors:
 
     def __init__(self) -> None:
         self.errors: dict[str, str] = {}
+        self.params: dict[str, dict] = {}
 
     def check(self, field: str, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except FieldError as exc:
-            self.errors.setdefault(field, exc.key)
+            if field not in self.errors:
+                self.errors[field], self.params[field] = exc.key, exc.params
             return None
 
     def add(self, field: str, key: str) -> None:
@@ -46,7 +49,7 @@ class Errors:
         if self.errors:
             from kaktus_app.errors import ValidationError
 
-            raise ValidationError(dict(self.errors))
+            raise ValidationError(dict(self.errors), field_params=dict(self.params))
 
 
 def clean_text(value: str | None, *, required: bool = False, max_length: int = 200) -> str:
@@ -54,7 +57,7 @@ def clean_text(value: str | None, *, required: bool = False, max_length: int = 2
     if required and not text:
         raise FieldError("error.required")
     if len(text) > max_length:
-        raise FieldError("error.too_long")
+        raise FieldError("error.too_long", max=max_length)
     return text
 
 

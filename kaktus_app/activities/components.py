@@ -148,7 +148,7 @@ def _done_button(entry: rx.Var) -> rx.Component:
     )
 
 
-def activity_panel(record_type: str, record_id: rx.Var) -> rx.Component:
+def activity_panel(record_type: str, record_id: rx.Var, revision: rx.Var | None = None) -> rx.Component:
     """Schedule / log / note buttons and the record's whole timeline. Re-mounts per record."""
     return rx.box(
         card(
@@ -169,7 +169,12 @@ def activity_panel(record_type: str, record_id: rx.Var) -> rx.Component:
         _log_call_dialog(),
         _note_dialog(),
         _done_dialog(),
-        on_mount=S.open_record(record_type, record_id.to_string()),
+        # A hidden loader keyed by the record and the record form's revision: it re-mounts (and the
+        # timeline reloads) when another record opens or the form was saved.
+        rx.fragment(
+            rx.box(on_mount=S.open_record(record_type, record_id.to_string()), display="none"),
+            key=f"{record_type}-" + record_id.to_string() + ("" if revision is None else "-" + revision.to_string()),
+        ),
         key=f"{record_type}-" + record_id.to_string(),
         width="100%",
         id="activity-panel",

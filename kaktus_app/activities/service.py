@@ -356,6 +356,62 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
                 "planned": False, "sort": e.at.isoformat(),
             }
         )
+    past += _field_changes(session, entry_keys, lang)
     planned.sort(key=lambda i: i["sort"])
     past.sort(key=lambda i: i["sort"], reverse=True)
     return (planned + past)[:limit]
+
+
+AUDIT_MODULES = {"customer": "customers", "lead": "leads", "opportunity": "opportunities"}
+TIMELINE_UPDATED = {"customer": "customers.timeline.updated", "lead": "leads.timeline.updated", "opportunity": "sales.timeline.updated"}
+
+
+def _field_changes(session: Session, entry_keys: list[tuple[str, list[int]]], lang: str, limit: int = 100) -> list[dict]:
+    """The field changes of the records from the audit trail, as timeline items: "City: Jakarta -> Bekasi"."""
+    from kaktus_app.auth.models import AuditLog
+    from kaktus_app.sales.models import Stage
+
+    rows = []
+    for kind, ids in entry_keys:
+        if ids and kind in AUDIT_MODULES:
+            rows += session.exec(
+                select(AuditLog)
+                .where(AuditLog.module == AUDIT_MODULES[kind], AuditLog.record_id.in_(ids), AuditLog.action == "update")
+                .order_by(AuditLog.id.desc())
+                .limit(limit)
+            ).all()
+    if not rows:
+        return []
+    parsed = [(row, json.loads(row.changes) if row.changes else {}) for row in rows]
+    user_ids, customer_ids, stage_ids = set(), set(), set()
+    for row, changes in parsed:
+        user_ids.add(row.user_id)
+        for key, pair in changes.items():
+            ids = {int(v) for v in pair if str(v).isdigit()}
+            {"owner_id": user_ids, "company_id": customer_ids, "customer_id": customer_ids, "stage_id": stage_ids}.get(key, set()).update(ids)
+    names = {
+        "owner_id": user_names(session, user_ids),
+        "company_id": {c.id: c.name for c in session.exec(select(Customer).where(Customer.id.in_(customer_ids)))} if customer_ids else {},
+        "stage_id": {s.id: s.name for s in session.exec(select(Stage).where(Stage.id.in_(stage_ids)))} if stage_ids else {},
+    }
+    names["customer_id"] = names["company_id"]
+    module_kind = {module: kind for kind, module in AUDIT_MODULES.items()}
+
+    def shown(key: str, value: str) -> str:
+        if key in names and str(value).isdigit():
+            return names[key].get(int(value), value)
+        return value if value != "" else "—"
+
+    items = []
+    for row, changes in parsed:
+        labels = [translate(FIELD_LABELS[key], lang) if key in FIELD_LABELS else key for key in changes]
+        body = "\n".join(f"{label}: {shown(key, old)} → {shown(key, new)}" for label, (key, (old, new)) in zip(labels, changes.items(), strict=True))
+        items.append(
+            {
+                "id": f"u{row.id}", "activity_id": 0, "kind": "updated", "icon": "pencil",
+                "title": translate(TIMELINE_UPDATED[module_kind[row.module]], lang, changed=", ".join(labels)), "body": body,
+                "when": format_datetime(row.at, lang), "who": names["owner_id"].get(row.user_id, row.username), "overdue": False,
+                "done": True, "planned": False, "sort": row.at.isoformat(),
+            }
+        )
+    return items

@@ -30,7 +30,7 @@ AUDITED = {
     "app_user": "users", "product": "products", "price_list": "price_lists", "price_rule": "price_lists", "vendor": "vendors",
     "vendor_price": "vendors", "purchase_order": "purchase_orders", "purchase_order_line": "purchase_orders",
     "sales_order": "quotations", "sales_order_line": "quotations", "invoice": "invoices", "invoice_line": "invoices",
-    "payment": "invoices", "document_settings": "settings", "saved_filter": "customers",
+    "payment": "invoices", "document_settings": "settings", "saved_filter": "saved_filters",
 }
 IGNORED_FIELDS = {
     "id", "updated_at", "created_at", "version", "position", "name_norm", "stage_changed_at", "last_login_at", "failed_logins",

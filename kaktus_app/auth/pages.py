@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kaktus_app.auth.state import AuthState
+from kaktus_app.auth import audit
+from kaktus_app.auth.models import AUDIT_ACTIONS
+from kaktus_app.auth.state import AuditState, AuthState
+from kaktus_app.layout import staff_page
+from kaktus_app.ui.components import data_table, page_header, pagination, plain_header
 from kaktus_app.ui.lang import LangState, t
 from kaktus_app.ui.shell import language_switch
 
@@ -45,4 +49,96 @@ def login_page() -> rx.Component:
         ),
         min_height="100vh",
         background=f"linear-gradient(135deg, {rx.color('grass', 3)}, {rx.color('amber', 2)})",
+    )
+
+
+# -------------------------------------------------------------------------------- audit trail
+
+A = AuditState
+RECORD_LINKS = {"customers": "/customers/", "leads": "/leads/", "opportunities": "/opportunities/", "products": "/products/", "quotations": "/quotations/", "invoices": "/invoices/"}
+ACTION_COLORS = {"create": "grass", "update": "blue", "delete": "red", "stage_move": "violet", "login": "gray", "login_failed": "amber", "logout": "gray", "export": "cyan", "permission_change": "orange"}
+
+
+def _audit_record(row: rx.Var) -> rx.Component:
+    label = rx.text(row["label"].to(str), size="2")
+    link = rx.match(
+        row["module"].to(str),
+        *[(module, rx.link(row["label"].to(str), href=prefix + row["record_id"].to_string(), size="2")) for module, prefix in RECORD_LINKS.items()],
+        label,
+    )
+    return rx.cond(row["record_id"].to(int) > 0, link, label)
+
+
+def _audit_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["when"].to(str), size="1", white_space="nowrap")),
+        rx.table.cell(rx.text(row["who"].to(str), size="2")),
+        rx.table.cell(
+            rx.badge(row["action_label"].to(str), color_scheme=rx.match(row["action"].to(str), *ACTION_COLORS.items(), "gray"), variant="soft", class_name="audit-action")
+        ),
+        rx.table.cell(rx.text(row["module_label"].to(str), size="2")),
+        rx.table.cell(_audit_record(row)),
+        rx.table.cell(
+            rx.vstack(
+                rx.foreach(
+                    row["changes"].to(list[dict]),
+                    lambda c: rx.text(rx.text.strong(c["field"].to(str)), ": ", c["old"].to(str), " → ", c["new"].to(str), size="1", class_name="audit-change"),
+                ),
+                rx.cond(row["detail"].to(str) != "", rx.text(row["detail"].to(str), size="1", color_scheme="gray")),
+                spacing="0",
+                max_width="520px",
+            )
+        ),
+        class_name="audit-row",
+    )
+
+
+@staff_page("/admin/audit", "audit.title", on_load=A.load)
+def audit_page() -> rx.Component:
+    def select(key: str, options: list[tuple[str, str]], value, element_id: str) -> rx.Component:
+        return rx.el.select(
+            rx.el.option(t("audit.any"), value=""),
+            *[rx.el.option(t(label), value=v) for v, label in options],
+            value=value,
+            on_change=lambda v: A.set_filter(key, v),
+            class_name="kaktus-select",
+            id=element_id,
+        )
+
+    return rx.vstack(
+        page_header(t("audit.title"), subtitle=t("audit.subtitle")),
+        rx.cond(
+            A.allowed,
+            rx.vstack(
+                rx.hstack(
+                    rx.input(placeholder=t("audit.search"), default_value=A.text, on_change=lambda v: A.set_filter("text", v).debounce(300), id="audit-search", width="220px"),
+                    select("action", [(a, f"audit.action.{a}") for a in AUDIT_ACTIONS], A.action, "audit-action"),
+                    select("module", [(m, f"audit.module.{m}") for m in audit.MODULES], A.module, "audit-module"),
+                    rx.el.select(
+                        rx.el.option(t("audit.anyone"), value=""),
+                        rx.foreach(A.users, lambda u: rx.el.option(u["name"], value=u["id"].to_string())),
+                        value=A.user_filter,
+                        on_change=lambda v: A.set_filter("user_filter", v),
+                        class_name="kaktus-select",
+                        id="audit-user",
+                    ),
+                    rx.input(type="date", value=A.date_from, on_change=lambda v: A.set_filter("date_from", v), id="audit-from", width="150px"),
+                    rx.input(type="date", value=A.date_to, on_change=lambda v: A.set_filter("date_to", v), id="audit-to", width="150px"),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                data_table(
+                    [plain_header("audit.when"), plain_header("audit.who"), plain_header("audit.action"), plain_header("audit.module"), plain_header("audit.record"), plain_header("audit.changes")],
+                    A.rows,
+                    _audit_row,
+                    table_id="audit-table",
+                ),
+                pagination(A.page, A.pages, A.count_label, A.prev_page, A.next_page),
+                width="100%",
+                spacing="3",
+            ),
+            rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="audit-denied"),
+        ),
+        width="100%",
+        spacing="3",
     )

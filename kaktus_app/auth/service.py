@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,8 @@ from kaktus_app.i18n import utcnow
 from kaktus_app.validation import Errors, clean_text, parse_email
 
 SESSION_LIFETIME = timedelta(days=14)
+# A session unused for this long ends (KAKTUS_SESSION_IDLE_HOURS, default 12 hours).
+IDLE_TIMEOUT = timedelta(hours=float(os.environ.get("KAKTUS_SESSION_IDLE_HOURS", "12")))
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHash.recommended()
@@ -150,7 +153,7 @@ def resolve_session(session: Session, token: str) -> Actor | None:
         return None
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == _token_hash(token))).first()
     now = utcnow()
-    if row is None or row.revoked or row.expires_at <= now:
+    if row is None or row.revoked or row.expires_at <= now or now - row.last_seen_at > IDLE_TIMEOUT:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -171,6 +174,16 @@ def logout(session: Session, token: str) -> None:
         user = session.get(User, row.user_id)
         if user is not None:
             audit.record(session, actor_for(user), "logout", "auth", record_id=user.id, label=user.username)
+
+
+def logout_everywhere(session: Session, actor: Actor) -> int:
+    """End every open session of the user (all browsers and devices). Returns how many ended."""
+    rows = session.exec(select(AuthSession).where(AuthSession.user_id == actor.id, AuthSession.revoked == False)).all()  # noqa: E712
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    audit.record(session, actor, "logout", "auth", record_id=actor.id, label=actor.username, detail=f"everywhere ({len(rows)} sessions)")
+    return len(rows)
 
 
 def set_language(session: Session, actor: Actor, language: str) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import reflex as rx
 
 from kaktus_app import db
-from kaktus_app.auth import service
+from kaktus_app.auth import audit, service
 from kaktus_app.auth.audit import current_actor
 from kaktus_app.auth.service import Actor
 from kaktus_app.errors import DomainError
 from kaktus_app.ui.lang import LangState, current_lang
+from kaktus_app.ui.paging import PagedListState
 
 SESSION_COOKIE = "kaktus_session"
 
@@ -21,7 +24,11 @@ class AuthState(rx.State):
     server for every handler, hiding a link is never the protection.
     """
 
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=14 * 24 * 3600, same_site="strict")
+    # SameSite=strict; Secure when served over HTTPS (KAKTUS_SECURE_COOKIES=1). Only a random token is
+    # in the cookie; the server keeps its hash, expiry and revocation.
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, max_age=14 * 24 * 3600, same_site="strict", secure=os.environ.get("KAKTUS_SECURE_COOKIES") == "1"
+    )
     user_id: int = 0
     user_name: str = ""
     user_role: str = ""
@@ -95,6 +102,16 @@ class AuthState(rx.State):
         return [rx.remove_cookie(SESSION_COOKIE), rx.redirect("/login")]
 
     @rx.event
+    async def logout_everywhere(self):
+        """End this user's sessions in every browser and device, this one included."""
+        actor = await self.actor()
+        if actor is not None:
+            await db.run(service.logout_everywhere, actor)
+        self.session_token = ""
+        self._set_actor(None)
+        return [rx.remove_cookie(SESSION_COOKIE), rx.redirect("/login")]
+
+    @rx.event
     async def remember_language(self, lang: str):
         """Switch the UI language and keep it as the user's preference."""
         lang_state = await self.get_state(LangState)
@@ -111,3 +128,55 @@ async def require_actor(state: rx.State) -> Actor:
         raise DomainError("error.login_required")
     current_actor.set(actor)  # the audit trail's "who" for db.run calls that do not pass the actor
     return actor
+
+
+class AuditState(PagedListState, rx.State):
+    """/admin/audit: administrators search the audit trail."""
+
+    rows: list[dict] = []
+    text: str = ""
+    action: str = ""
+    module: str = ""
+    user_filter: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    users: list[dict] = []
+    allowed: bool = True
+
+    async def _reload(self):
+        from kaktus_app.validation import FieldError, parse_date
+
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        try:
+            start, end = parse_date(self.date_from), parse_date(self.date_to)
+        except FieldError:
+            start = end = None
+        try:
+            result = await db.run(
+                audit.search, actor, text=self.text, user_id=self.user_filter or None, action=self.action, module=self.module,
+                date_from=start, date_to=end, page=self.page, lang=await current_lang(self),
+            )
+        except DomainError:
+            self.allowed, self.rows = False, []
+            return
+        self.allowed = True
+        self._take(result)
+
+    @rx.event
+    async def load(self):
+        try:
+            await require_actor(self)
+        except DomainError:
+            return
+        self.users = await db.run(audit.users_for_filter)
+        await self._reload()
+
+    @rx.event
+    async def set_filter(self, key: str, value: str):
+        if key in ("text", "action", "module", "user_filter", "date_from", "date_to"):
+            setattr(self, key, value)
+            self.page = 1
+            await self._reload()

@@ -344,7 +344,7 @@ def customer_form() -> rx.Component:
                     rx.vstack(
                         rx.cond(s.is_company, _contacts()),
                         customer_documents(s.customer_id),
-                        activity_panel("customer", s.customer_id),
+                        activity_panel("customer", s.customer_id, s.form_key),
                         width="100%",
                         spacing="3",
                     ),

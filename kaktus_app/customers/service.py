@@ -156,7 +156,6 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
         customer.name_norm = normalise_name(customer.name)
         customer.updated_at = utcnow()
         session.add(customer)
-        activities.log(session, actor, "customer", customer.id, "updated", "customers.timeline.updated", changed=", ".join(changed))
     session.flush()
     return customer
 

@@ -300,7 +300,7 @@ def lead_form() -> rx.Component:
             rx.cond(status == "lost", rx.callout(t("leads.lost_banner", reason=F.record["lost_reason"].to(str)), icon="circle-x", color_scheme="red")),
             rx.grid(
                 rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
-                rx.cond(F.is_new, rx.fragment(), activity_panel("lead", F.lead_id)),
+                rx.cond(F.is_new, rx.fragment(), activity_panel("lead", F.lead_id, F.form_key)),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",
                 width="100%",

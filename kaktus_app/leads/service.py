@@ -94,7 +94,6 @@ def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lea
     if changed:
         lead.updated_at = utcnow()
         session.add(lead)
-        activities.log(session, actor, "lead", lead.id, "updated", "leads.timeline.updated", changed=", ".join(changed))
     session.flush()
     return lead
 

@@ -275,7 +275,7 @@ def opportunity_form() -> rx.Component:
                     width="100%",
                     spacing="3",
                 ),
-                activity_panel("opportunity", F.opportunity_id),
+                activity_panel("opportunity", F.opportunity_id, F.form_key),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",
                 width="100%",

@@ -157,7 +157,6 @@ def update_opportunity(session: Session, actor: Actor, opportunity_id: int, data
         opportunity.version += 1
         opportunity.updated_at = utcnow()
         session.add(opportunity)
-        activities.log(session, actor, "opportunity", opportunity.id, "updated", "sales.timeline.updated", changed=", ".join(changed))
     session.flush()
     return opportunity
 

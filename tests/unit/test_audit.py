@@ -75,3 +75,20 @@ def test_only_admins_search_and_filters_work(seeded, admin, dewi):
     assert found["total"] == 1 and found["rows"][0]["label"] == "PT. Sinar Jaya" and found["rows"][0]["who"] == "dewi"
     today = audit.utcnow().date()
     assert audit.search(seeded, admin, date_from=today + timedelta(days=2))["total"] == 0
+
+
+def test_log_out_everywhere_and_idle_sessions_end(seeded):
+    from kaktus_app.auth.models import AuthSession
+
+    first, dewi = auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    second, _ = auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    other, _ = auth_service.login(seeded, "budi", "kaktus-budi-2026")
+    assert auth_service.resolve_session(seeded, first) is not None
+    assert auth_service.logout_everywhere(seeded, dewi) == 2
+    assert auth_service.resolve_session(seeded, first) is None and auth_service.resolve_session(seeded, second) is None
+    assert auth_service.resolve_session(seeded, other) is not None  # budi's session is untouched
+    row = seeded.exec(select(AuthSession).where(AuthSession.user_id != dewi.id, AuthSession.revoked == False)).one()  # noqa: E712
+    row.last_seen_at = audit.utcnow() - auth_service.IDLE_TIMEOUT - timedelta(minutes=1)
+    seeded.add(row)
+    assert auth_service.resolve_session(seeded, other) is None
+    assert _entries(seeded, action="logout")[-1].detail == "everywhere (2 sessions)"

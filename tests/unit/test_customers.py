@@ -51,12 +51,17 @@ def test_contact_works_for_a_company_and_not_for_itself(seeded, dewi):
         service.create_customer(seeded, dewi, {"kind": "person", "name": "X", "company_id": str(yeyen.id)})
 
 
-def test_update_logs_changed_fields(seeded, dewi):
+def test_update_shows_old_and_new_values_on_the_timeline(seeded, dewi):
+    from kaktus_app.activities import service as activities
+
     kita = _kita(seeded, dewi)
+    city = kita.city
+    seeded.info["actor"] = dewi
     service.update_customer(seeded, dewi, kita.id, {"city": "Jakarta Timur", "name": "PT. KITA"})
     seeded.commit()
-    entries = seeded.exec(select(TimelineEntry).where(TimelineEntry.kind == "updated")).all()
-    assert len(entries) == 1 and '"changed": "city"' in entries[0].params
+    changes = [item for item in activities.timeline(seeded, dewi, "customer", kita.id) if item["kind"] == "updated"]
+    assert len(changes) == 1 and changes[0]["title"] == "Changed: City" and changes[0]["who"] == "Dewi Lestari"
+    assert changes[0]["body"] == f"City: {city or '—'} → Jakarta Timur"
 
 
 def test_duplicates_by_email_phone_and_close_name(seeded, dewi):
@@ -129,3 +134,10 @@ def test_saved_filters_default_own_and_shared(seeded, dewi, budi):
     service.delete_saved_filter(seeded, dewi, own.id)
     with pytest.raises(ValidationError):
         service.save_filter(seeded, dewi, "  ", {})
+
+
+def test_too_long_text_says_how_long_it_may_be(seeded, dewi):
+    with pytest.raises(ValidationError) as bad:
+        service.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Panjang", "city": "x" * 81})
+    assert bad.value.messages("en") == {"city": "Too long (at most 80 characters)."}
+    assert bad.value.messages("id") == {"city": "Terlalu panjang (maksimal 80 karakter)."}

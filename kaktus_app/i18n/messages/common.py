@@ -19,6 +19,7 @@ MESSAGES = {
     "shell.search_placeholder": ("Search customers, leads, deals…", "Cari pelanggan, prospek, peluang…"),
     "shell.language": ("Language", "Bahasa"),
     "shell.logout": ("Log out", "Keluar"),
+    "shell.logout_everywhere": ("Log out everywhere", "Keluar di semua perangkat"),
     "shell.signed_in_as": ("Signed in as {name}", "Masuk sebagai {name}"),
     "lang.en": ("English", "English"),
     "lang.id": ("Bahasa Indonesia", "Bahasa Indonesia"),
