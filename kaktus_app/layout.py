@@ -39,6 +39,7 @@ def user_menu() -> rx.Component:
                     rx.menu.item(t("audit.title"), on_click=rx.redirect("/admin/audit"), id="menu-audit"),
                 ),
             ),
+            rx.menu.item(t("auth.security"), on_click=rx.redirect("/account/security"), id="menu-security"),
             rx.menu.separator(),
             rx.menu.item(t("shell.logout"), on_click=AuthState.logout, id="logout"),
             rx.menu.item(t("shell.logout_everywhere"), on_click=AuthState.logout_everywhere, id="logout-everywhere"),

@@ -18,6 +18,8 @@ from kaktus_app import db
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("KAKTUS_TEST_DATABASE_URL", "")
 
+os.environ.setdefault("KAKTUS_SECRET_KEY", "kaktus-test-secret-not-for-production")
+
 
 def migrate(url: str) -> None:
     """Build the schema exactly as production does: Alembic migrations."""

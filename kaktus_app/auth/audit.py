@@ -36,7 +36,7 @@ IGNORED_FIELDS = {
     "id", "updated_at", "created_at", "version", "position", "name_norm", "stage_changed_at", "last_login_at", "failed_logins",
     "locked_until", "last_seen_at",
 }
-SECRET_FIELDS = {"password_hash"}
+SECRET_FIELDS = {"password_hash", "totp_secret"}
 LABEL_FIELDS = ("number", "name", "title", "summary", "username", "code", "description", "company_name")
 MODULES = sorted(set(AUDITED.values()) | {"auth", "exports"})
 

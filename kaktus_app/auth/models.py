@@ -28,6 +28,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = None
+    totp_secret: str = Field(default="", max_length=300)  # encrypted with the app's secret key
+    totp_enabled: bool = Field(default=False)
     created_at: datetime = created_field()
     last_login_at: datetime | None = None
 

@@ -6,9 +6,9 @@ import reflex as rx
 
 from kaktus_app.auth import audit
 from kaktus_app.auth.models import AUDIT_ACTIONS
-from kaktus_app.auth.state import AuditState, AuthState
+from kaktus_app.auth.state import AuditState, AuthState, SecurityState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import data_table, page_header, pagination, plain_header
+from kaktus_app.ui.components import card, data_table, page_header, pagination, plain_header
 from kaktus_app.ui.lang import LangState, t
 from kaktus_app.ui.shell import language_switch
 
@@ -32,6 +32,15 @@ def login_page() -> rx.Component:
                     rx.input(name="username", id="login-username", default_value=AuthState.login_username, auto_focus=True, width="100%", auto_complete="username"),
                     rx.text(t("auth.password"), size="2", weight="medium"),
                     rx.input(name="password", id="login-password", type="password", width="100%", auto_complete="current-password"),
+                    rx.cond(
+                        AuthState.need_code,
+                        rx.vstack(
+                            rx.text(t("auth.code"), size="2", weight="medium"),
+                            rx.input(name="code", id="login-code", width="100%", auto_complete="one-time-code", input_mode="numeric", placeholder="123456", auto_focus=True),
+                            spacing="1",
+                            width="100%",
+                        ),
+                    ),
                     rx.cond(
                         AuthState.login_error != "",
                         rx.callout(AuthState.login_error, icon="triangle-alert", color_scheme="red", size="1", id="login-error"),
@@ -138,6 +147,67 @@ def audit_page() -> rx.Component:
                 spacing="3",
             ),
             rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="audit-denied"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# ------------------------------------------------------------------------------- account security
+
+SEC = SecurityState
+
+
+@staff_page("/account/security", "auth.security", on_load=SEC.load)
+def security_page() -> rx.Component:
+    code_form = rx.form(
+        rx.hstack(
+            rx.vstack(
+                rx.input(name="code", id="totp-code", placeholder="123456", input_mode="numeric", auto_complete="one-time-code", width="160px"),
+                rx.cond(SEC.code_error != "", rx.text(SEC.code_error, color_scheme="red", size="1", class_name="field-error", id="totp-error")),
+                spacing="1",
+            ),
+            rx.button(rx.cond(SEC.enabled, t("auth.totp_disable"), t("auth.totp_enable")), type="submit", id="totp-submit", color_scheme=rx.cond(SEC.enabled, "red", "grass")),
+            align="start",
+            spacing="2",
+        ),
+        on_submit=SEC.confirm,
+        reset_on_submit=True,
+        key=SEC.form_key.to_string(),
+    )
+    return rx.vstack(
+        page_header(t("auth.security")),
+        card(
+            rx.hstack(
+                rx.heading(t("auth.two_factor"), size="3"),
+                rx.badge(rx.cond(SEC.enabled, t("auth.totp_state_on"), t("auth.totp_state_off")), color_scheme=rx.cond(SEC.enabled, "grass", "gray"), id="totp-state"),
+                spacing="3",
+                align="center",
+            ),
+            rx.text(t("auth.two_factor_help"), size="2", color_scheme="gray"),
+            rx.cond(
+                SEC.enabled,
+                rx.vstack(rx.text(t("auth.totp_disable_help"), size="2"), code_form, spacing="2"),
+                rx.cond(
+                    SEC.secret != "",
+                    rx.vstack(
+                        rx.text(t("auth.totp_scan"), size="2"),
+                        rx.image(src=SEC.qr, width="200px", height="200px", alt="QR", id="totp-qr"),
+                        rx.text(t("auth.totp_key"), ": ", rx.code(SEC.secret, id="totp-secret"), size="2"),
+                        rx.text(t("auth.totp_enter_code"), size="2"),
+                        code_form,
+                        spacing="2",
+                    ),
+                    rx.button(rx.icon("shield-check", size=16), t("auth.totp_setup"), on_click=SEC.start_setup, id="totp-setup"),
+                ),
+            ),
+            max_width="640px",
+        ),
+        card(
+            rx.heading(t("auth.sessions"), size="3"),
+            rx.text(t("auth.sessions_help"), size="2", color_scheme="gray"),
+            rx.button(rx.icon("log-out", size=16), t("shell.logout_everywhere"), color_scheme="red", variant="soft", on_click=AuthState.logout_everywhere, id="security-logout-everywhere"),
+            max_width="640px",
         ),
         width="100%",
         spacing="3",

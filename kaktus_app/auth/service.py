@@ -11,7 +11,7 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
-from kaktus_app.auth import audit
+from kaktus_app.auth import audit, secret_key
 from kaktus_app.auth.models import ROLES, AuthSession, User
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import utcnow
@@ -108,7 +108,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(session: Session, username: str, password: str) -> tuple[str, Actor]:
+def login(session: Session, username: str, password: str, code: str = "") -> tuple[str, Actor]:
     """Check the password and open a session. Returns (token for the browser, actor).
 
     Wrong username and wrong password give the same message; repeated failures lock the account
@@ -135,6 +135,18 @@ def login(session: Session, username: str, password: str) -> tuple[str, Actor]:
         audit.record(session, None, "login_failed", "auth", record_id=user.id if user else None, label=username, username=username, detail=detail)
         session.commit()
         raise DomainError("auth.invalid_credentials")
+    if user.totp_enabled and not (code or "").strip():
+        raise DomainError("auth.totp_required", field="code")
+    if user.totp_enabled and not totp_ok(user, code):
+        user.failed_logins += 1
+        detail = "wrong two-factor code"
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+            detail += f"; locked for {int(LOCKOUT.total_seconds() // 60)} minutes"
+        session.add(user)
+        audit.record(session, None, "login_failed", "auth", record_id=user.id, label=username, username=username, detail=detail)
+        session.commit()
+        raise DomainError("auth.totp_invalid", field="code")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -174,6 +186,60 @@ def logout(session: Session, token: str) -> None:
         user = session.get(User, row.user_id)
         if user is not None:
             audit.record(session, actor_for(user), "logout", "auth", record_id=user.id, label=user.username)
+
+
+# ------------------------------------------------------------------------------ two-factor login
+
+TOTP_ISSUER = "Kaktus CRM"
+
+
+def totp_ok(user: User, code: str) -> bool:
+    """A 6-digit code of the user's authenticator app (the previous and next 30 s accepted too)."""
+    import pyotp
+
+    seed = secret_key.decrypt(user.totp_secret) if user.totp_secret else None
+    digits = "".join(ch for ch in str(code or "") if not ch.isspace())
+    return bool(seed) and digits.isdigit() and len(digits) == 6 and pyotp.TOTP(seed).verify(digits, valid_window=1)
+
+
+def two_factor_status(session: Session, actor: Actor) -> dict:
+    user = session.get(User, actor.id)
+    return {"enabled": bool(user and user.totp_enabled)}
+
+
+def totp_setup(session: Session, actor: Actor) -> dict:
+    """A new seed for the user's authenticator app (not active until a code from it is confirmed)."""
+    import pyotp
+    import segno
+
+    user = session.get(User, actor.id)
+    if user.totp_enabled:
+        raise DomainError("auth.totp_already_on")
+    seed = pyotp.random_base32()
+    user.totp_secret = secret_key.encrypt(seed)
+    session.add(user)
+    uri = pyotp.TOTP(seed).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+    return {"secret": " ".join(seed[i : i + 4] for i in range(0, len(seed), 4)), "uri": uri, "qr": segno.make(uri, error="m").svg_data_uri(scale=5)}
+
+
+def totp_enable(session: Session, actor: Actor, code: str) -> None:
+    user = session.get(User, actor.id)
+    if not user.totp_secret:
+        raise DomainError("auth.totp_setup_first")
+    if not totp_ok(user, code):
+        raise DomainError("auth.totp_invalid", field="code")
+    user.totp_enabled = True
+    session.add(user)
+
+
+def totp_disable(session: Session, actor: Actor, code: str) -> None:
+    user = session.get(User, actor.id)
+    if not user.totp_enabled:
+        return
+    if not totp_ok(user, code):
+        raise DomainError("auth.totp_invalid", field="code")
+    user.totp_enabled, user.totp_secret = False, ""
+    session.add(user)
 
 
 def logout_everywhere(session: Session, actor: Actor) -> int:

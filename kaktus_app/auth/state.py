@@ -11,6 +11,7 @@ from kaktus_app.auth import audit, service
 from kaktus_app.auth.audit import current_actor
 from kaktus_app.auth.service import Actor
 from kaktus_app.errors import DomainError
+from kaktus_app.i18n import translate
 from kaktus_app.ui.lang import LangState, current_lang
 from kaktus_app.ui.paging import PagedListState
 
@@ -35,6 +36,7 @@ class AuthState(rx.State):
     login_username: str = ""
     login_error: str = ""
     login_busy: bool = False
+    need_code: bool = False
     _actor: Actor | None = None
 
     @rx.var
@@ -83,10 +85,12 @@ class AuthState(rx.State):
         self.login_username = str(form.get("username", ""))
         lang = await current_lang(self)
         try:
-            token, actor = await db.run(service.login, form.get("username", ""), form.get("password", ""))
+            token, actor = await db.run(service.login, form.get("username", ""), form.get("password", ""), form.get("code", ""))
         except DomainError as exc:
             self.login_error = exc.message(lang)
+            self.need_code = self.need_code or exc.key in ("auth.totp_required", "auth.totp_invalid")
             return
+        self.need_code = False
         self.session_token = token
         self._set_actor(actor)
         target = str(self.router.url.query_parameters.get("next", "/"))
@@ -180,3 +184,46 @@ class AuditState(PagedListState, rx.State):
             setattr(self, key, value)
             self.page = 1
             await self._reload()
+
+
+class SecurityState(rx.State):
+    """/account/security: two-factor login and ending sessions elsewhere."""
+
+    enabled: bool = False
+    qr: str = ""
+    secret: str = ""
+    code_error: str = ""
+    form_key: int = 0
+
+    @rx.event
+    async def load(self):
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        self.enabled = (await db.run(service.two_factor_status, actor))["enabled"]
+        self.qr, self.secret, self.code_error = "", "", ""
+
+    @rx.event
+    async def start_setup(self):
+        actor = await require_actor(self)
+        try:
+            setup = await db.run(service.totp_setup, actor)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(await current_lang(self)))
+        self.qr, self.secret, self.code_error = setup["qr"], setup["secret"], ""
+        self.form_key += 1
+
+    @rx.event
+    async def confirm(self, form: dict):
+        actor = await require_actor(self)
+        fn = service.totp_disable if self.enabled else service.totp_enable
+        try:
+            await db.run(fn, actor, form.get("code", ""))
+        except DomainError as exc:
+            self.code_error = exc.message(await current_lang(self))
+            return
+        self.enabled = not self.enabled
+        self.qr, self.secret, self.code_error = "", "", ""
+        self.form_key += 1
+        return rx.toast.success(translate("auth.totp_on" if self.enabled else "auth.totp_off", await current_lang(self)))

@@ -92,3 +92,40 @@ def test_log_out_everywhere_and_idle_sessions_end(seeded):
     seeded.add(row)
     assert auth_service.resolve_session(seeded, other) is None
     assert _entries(seeded, action="logout")[-1].detail == "everywhere (2 sessions)"
+
+
+def test_two_factor_login(seeded):
+    import pyotp
+
+    from kaktus_app.auth.models import User
+    from kaktus_app.auth.service import actor_for
+
+    dewi = actor_for(seeded.exec(select(User).where(User.username == "dewi")).one())
+    setup = auth_service.totp_setup(seeded, dewi)
+    seed = setup["secret"].replace(" ", "")
+    assert setup["uri"].startswith("otpauth://totp/Kaktus%20CRM:dewi") and setup["qr"].startswith("data:image/svg+xml")
+    stored = seeded.get(User, dewi.id).totp_secret
+    assert seed not in stored  # encrypted at rest
+    # Not active until a code from the app is confirmed.
+    auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    with pytest.raises(DomainError) as wrong:
+        auth_service.totp_enable(seeded, dewi, "000000")
+    assert wrong.value.key == "auth.totp_invalid" and wrong.value.field == "code"
+    auth_service.totp_enable(seeded, dewi, pyotp.TOTP(seed).now())
+    with pytest.raises(DomainError) as needs:
+        auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    assert needs.value.key == "auth.totp_required"
+    with pytest.raises(DomainError) as bad:
+        auth_service.login(seeded, "dewi", "kaktus-dewi-2026", "123 456")
+    assert bad.value.key == "auth.totp_invalid"
+    assert _entries(seeded, action="login_failed")[-1].detail == "wrong two-factor code"
+    token, _ = auth_service.login(seeded, "dewi", "kaktus-dewi-2026", pyotp.TOTP(seed).now())
+    assert auth_service.resolve_session(seeded, token) is not None
+    # The wrong password is still refused first, without revealing that a code is needed.
+    with pytest.raises(DomainError) as password:
+        auth_service.login(seeded, "dewi", "nope", pyotp.TOTP(seed).now())
+    assert password.value.key == "auth.invalid_credentials"
+    auth_service.totp_disable(seeded, dewi, pyotp.TOTP(seed).now())
+    auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
+    changes = [json.loads(e.changes) for e in _entries(seeded, module="users", action="update")]
+    assert {"totp_enabled": ["False", "True"]} in changes and all(c.get("totp_secret", ["***"])[0] == "***" for c in changes)
