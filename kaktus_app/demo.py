@@ -26,7 +26,10 @@ DEMO_USERS = [
 
 
 def seed_base(session: Session) -> None:
-    """Teams, default pipeline stages and the demo users (idempotent)."""
+    """Teams, default pipeline stages, the default profiles and the demo users (idempotent)."""
+    from kaktus_app.auth.permissions import ensure_default_profiles
+
+    ensure_default_profiles(session)
     teams = {}
     for name in ("Corporate catering", "Events & weddings"):
         team = session.exec(select(SalesTeam).where(SalesTeam.name == name)).first()

@@ -37,6 +37,7 @@ def user_menu() -> rx.Component:
                 rx.fragment(
                     rx.menu.item(t("documents.settings"), on_click=rx.redirect("/settings/documents"), id="menu-documents-settings"),
                     rx.menu.item(t("audit.title"), on_click=rx.redirect("/admin/audit"), id="menu-audit"),
+                    rx.menu.item(t("profiles.title"), on_click=rx.redirect("/admin/profiles"), id="menu-profiles"),
                 ),
             ),
             rx.menu.item(t("auth.security"), on_click=rx.redirect("/account/security"), id="menu-security"),

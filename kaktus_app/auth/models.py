@@ -73,3 +73,18 @@ class AuditLog(SQLModel, table=True):
     record_label: str = Field(default="", max_length=200)
     changes: str = text_field()
     detail: str = Field(default="", max_length=300)
+
+
+class Profile(SQLModel, table=True):
+    """What a role may do: per module create / read / update / delete / export / import, and per field
+    hidden / read-only. A user's ``role`` names the profile (its ``key``)."""
+
+    __tablename__ = "profile"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=80)
+    is_admin: bool = Field(default=False)
+    permissions: str = text_field()  # JSON {module: [action, ...]}
+    fields: str = text_field()  # JSON {"module.field": "hidden" | "readonly"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kaktus_app.auth import audit
+from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.models import AUDIT_ACTIONS
-from kaktus_app.auth.state import AuditState, AuthState, SecurityState
+from kaktus_app.auth.state import AuditState, AuthState, ProfilesState, SecurityState
 from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import card, data_table, page_header, pagination, plain_header
 from kaktus_app.ui.lang import LangState, t
@@ -208,6 +208,94 @@ def security_page() -> rx.Component:
             rx.text(t("auth.sessions_help"), size="2", color_scheme="gray"),
             rx.button(rx.icon("log-out", size=16), t("shell.logout_everywhere"), color_scheme="red", variant="soft", on_click=AuthState.logout_everywhere, id="security-logout-everywhere"),
             max_width="640px",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# ------------------------------------------------------------------------------------- profiles
+
+PR = ProfilesState
+
+
+def _profile_card(profile: rx.Var) -> rx.Component:
+    perms = profile["permissions"].to(dict)
+    fields = profile["fields"].to(dict)
+    return rx.form(
+        card(
+            rx.hstack(rx.heading(profile["name"].to(str), size="4"), rx.badge(profile["key"].to(str), variant="soft"), spacing="2", align="center"),
+            rx.el.input(type="hidden", name="profile_id", value=profile["id"].to_string()),
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell(t("profiles.module")),
+                            *[rx.table.column_header_cell(t(f"profiles.action.{a}")) for a in permissions.ACTIONS],
+                        )
+                    ),
+                    rx.table.body(
+                        *[
+                            rx.table.row(
+                                rx.table.cell(t(f"audit.module.{m}" if m != "purchasing" else "audit.module.purchase_orders")),
+                                *[
+                                    rx.table.cell(
+                                        rx.el.input(
+                                            type="checkbox",
+                                            name=f"perm:{m}:{a}",
+                                            default_checked=perms[m].to(list[str]).contains(a),
+                                            class_name=f"perm-{m}-{a}",
+                                        )
+                                    )
+                                    for a in permissions.ACTIONS
+                                ],
+                            )
+                            for m in permissions.MODULES
+                        ]
+                    ),
+                    size="1",
+                    variant="surface",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            rx.text(t("profiles.fields"), size="2", weight="bold"),
+            rx.grid(
+                *[
+                    rx.hstack(
+                        rx.text(t(f"audit.module.{m}"), " · ", t(label), size="2", min_width="220px"),
+                        rx.el.select(
+                            *[rx.el.option(t(f"profiles.mode.{mode}"), value=mode) for mode in permissions.FIELD_MODES],
+                            name=f"field:{m}.{f}",
+                            default_value=fields[f"{m}.{f}"].to(str),
+                            class_name=f"kaktus-select field-mode-{m}-{f}",
+                        ),
+                        align="center",
+                    )
+                    for m, fs in permissions.FIELDS.items()
+                    for f, label in fs.items()
+                ],
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="2",
+                width="100%",
+            ),
+            rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", class_name="profile-save")),
+        ),
+        on_submit=PR.save,
+        reset_on_submit=False,
+        id="profile-" + profile["key"].to(str),
+        width="100%",
+    )
+
+
+@staff_page("/admin/profiles", "profiles.title", on_load=PR.load)
+def profiles_page() -> rx.Component:
+    return rx.vstack(
+        page_header(t("profiles.title"), subtitle=t("profiles.subtitle")),
+        rx.cond(
+            PR.allowed,
+            rx.vstack(rx.foreach(PR.profiles, _profile_card), width="100%", spacing="4", key=PR.form_key.to_string()),
+            rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="profiles-denied"),
         ),
         width="100%",
         spacing="3",

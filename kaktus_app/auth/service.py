@@ -12,7 +12,7 @@ from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
 from kaktus_app.auth import audit, secret_key
-from kaktus_app.auth.models import ROLES, AuthSession, User
+from kaktus_app.auth.models import AuthSession, User
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import utcnow
 from kaktus_app.validation import Errors, clean_text, parse_email
@@ -85,7 +85,10 @@ def create_user(
     email = errors.check("email", parse_email, email)
     if len(password or "") < 8:
         errors.add("password", "auth.password_too_short")
-    if role not in ROLES:
+    from kaktus_app.auth.models import Profile
+    from kaktus_app.auth.permissions import DEFAULT_PROFILES
+
+    if role not in DEFAULT_PROFILES and session.exec(select(Profile.id).where(Profile.key == role)).first() is None:
         errors.add("role", "auth.role_unknown")
     if username and session.exec(select(User).where(User.username == username)).first():
         errors.add("username", "auth.username_taken")

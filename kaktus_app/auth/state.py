@@ -43,6 +43,33 @@ class AuthState(rx.State):
     def is_logged_in(self) -> bool:
         return self.user_id > 0
 
+    perm_can: dict[str, list[str]] = {}
+    hidden_fields: list[str] = []
+    readonly_fields: list[str] = []
+
+    @rx.var
+    def can_edit_products(self) -> bool:
+        return "update" in self.perm_can.get("products", [])
+
+    @rx.var
+    def can_create_products(self) -> bool:
+        return "create" in self.perm_can.get("products", [])
+
+    @rx.var
+    def can_purchase(self) -> bool:
+        return "update" in self.perm_can.get("purchasing", [])
+
+    @rx.var
+    def sees_cost(self) -> bool:
+        return "products.cost" not in self.hidden_fields
+
+    async def _load_permissions(self, actor: Actor | None) -> None:
+        """What this user's profile allows, for showing or hiding controls (services check again)."""
+        from kaktus_app.auth import permissions
+
+        view = await db.run(permissions.client_view, actor) if actor is not None else {"can": {}, "hidden": [], "readonly": []}
+        self.perm_can, self.hidden_fields, self.readonly_fields = view["can"], view["hidden"], view["readonly"]
+
     @rx.var
     def is_admin(self) -> bool:
         return self.user_role == "admin"
@@ -70,7 +97,9 @@ class AuthState(rx.State):
     @rx.event
     async def check_login(self):
         """on_load guard of every staff page: back to /login when the session is gone."""
-        if await self.actor() is None:
+        actor = await self.actor()
+        await self._load_permissions(actor)
+        if actor is None:
             path = str(self.router.url.path or "/")
             return rx.redirect(f"/login?next={path}" if path not in ("/", "/login") else "/login")
 
@@ -227,3 +256,46 @@ class SecurityState(rx.State):
         self.qr, self.secret, self.code_error = "", "", ""
         self.form_key += 1
         return rx.toast.success(translate("auth.totp_on" if self.enabled else "auth.totp_off", await current_lang(self)))
+
+
+class ProfilesState(rx.State):
+    """/admin/profiles: administrators set each profile's module permissions and field access."""
+
+    profiles: list[dict] = []
+    allowed: bool = True
+    form_key: int = 0
+
+    @rx.event
+    async def load(self):
+        from kaktus_app.auth import permissions
+
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        self.allowed = actor.is_admin
+        self.profiles = [p for p in await db.run(permissions.list_profiles) if not p["is_admin"]] if actor.is_admin else []
+        self.form_key += 1
+
+    @rx.event
+    async def save(self, form: dict):
+        from kaktus_app.auth import permissions
+
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        chosen: dict[str, list[str]] = {}
+        fields: dict[str, str] = {}
+        for key, value in form.items():
+            if key.startswith("perm:") and str(value).lower() in ("on", "true", "1"):
+                module, action = key[5:].split(":", 1)
+                chosen.setdefault(module, []).append(action)
+            elif key.startswith("field:"):
+                fields[key[6:]] = str(value)
+        try:
+            await db.run(permissions.update_profile, actor, int(form.get("profile_id", 0)), chosen, fields)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(lang))
+        self.profiles = [p for p in await db.run(permissions.list_profiles) if not p["is_admin"]]
+        auth = await self.get_state(AuthState)
+        await auth._load_permissions(actor)
+        return rx.toast.success(translate("profiles.saved", lang))

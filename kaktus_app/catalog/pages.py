@@ -49,7 +49,7 @@ def _spinner() -> rx.Component:
 
 
 def _managers_note() -> rx.Component:
-    return rx.cond(~AuthState.is_manager, rx.callout(t("catalog.managers_edit"), icon="lock", color_scheme="gray", size="1", id="managers-note"))
+    return rx.cond(~AuthState.can_edit_products, rx.callout(t("catalog.managers_edit"), icon="lock", color_scheme="gray", size="1", id="managers-note"))
 
 
 # -------------------------------------------------------------------------------------- products
@@ -64,8 +64,8 @@ def _product_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["category_label"].to(str)),
         rx.table.cell(row["uom_label"].to(str)),
         rx.table.cell(rx.text(row["sale_price_label"].to(str), white_space="nowrap"), text_align="right"),
-        rx.cond(AuthState.is_manager, rx.table.cell(rx.text(row["cost_label"].to(str), white_space="nowrap"), text_align="right", class_name="cost-cell")),
-        rx.cond(AuthState.is_manager, rx.table.cell(row["margin_label"].to(str), text_align="right", class_name="margin-cell")),
+        rx.cond(AuthState.sees_cost, rx.table.cell(rx.text(row["cost_label"].to(str), white_space="nowrap"), text_align="right", class_name="cost-cell")),
+        rx.cond(AuthState.sees_cost, rx.table.cell(row["margin_label"].to(str), text_align="right", class_name="margin-cell")),
         rx.table.cell(rx.text(row["tax_label"].to(str), size="1")),
         id="product-row-" + row["code"].to(str),
         class_name="product-row",
@@ -77,7 +77,7 @@ def product_list() -> rx.Component:
     return rx.vstack(
         page_header(
             t("catalog.products"),
-            rx.cond(AuthState.is_manager, rx.link(rx.button(rx.icon("plus", size=16), t("catalog.new_product"), id="new-product"), href="/products/new")),
+            rx.cond(AuthState.can_create_products, rx.link(rx.button(rx.icon("plus", size=16), t("catalog.new_product"), id="new-product"), href="/products/new")),
         ),
         rx.hstack(
             rx.input(placeholder=t("catalog.search"), default_value=PL.search, on_change=lambda v: PL.set_filter("search", v), id="product-search", width="240px"),
@@ -108,8 +108,8 @@ def product_list() -> rx.Component:
                 sort_header("catalog.category", "category", PL.sort, PL.desc, PL.sort_by),
                 plain_header("catalog.uom"),
                 sort_header("catalog.sale_price", "sale_price", PL.sort, PL.desc, PL.sort_by),
-                rx.cond(AuthState.is_manager, sort_header("catalog.cost", "cost", PL.sort, PL.desc, PL.sort_by)),
-                rx.cond(AuthState.is_manager, plain_header("catalog.margin")),
+                rx.cond(AuthState.sees_cost, sort_header("catalog.cost", "cost", PL.sort, PL.desc, PL.sort_by)),
+                rx.cond(AuthState.sees_cost, plain_header("catalog.margin")),
                 plain_header("catalog.tax"),
             ],
             PL.rows,
@@ -138,7 +138,7 @@ def _product_form() -> rx.Component:
                     field("catalog.category", select_field("category", CATEGORY_OPTIONS, PF.values["category"]), PF.errors["category"]),
                     field("catalog.uom", select_field("uom", UNIT_OPTIONS, PF.values["uom"]), PF.errors["uom"]),
                     text("sale_price", "catalog.sale_price", placeholder="35.000"),
-                    rx.cond(AuthState.is_manager, text("cost", "catalog.cost", placeholder="21.000")),
+                    rx.cond(AuthState.sees_cost, text("cost", "catalog.cost", placeholder="21.000")),
                     field("catalog.tax_rate", text_input("tax_rate", PF.values["tax_rate"]), PF.errors["tax_rate"], hint_key="catalog.tax_hint"),
                     field("catalog.vendor", record_select("vendor_id", PF.vendors, PF.values["vendor_id"], empty_label="—"), PF.errors["vendor_id"]),
                     columns=rx.breakpoints(initial="1", sm="2"),
@@ -150,9 +150,9 @@ def _product_form() -> rx.Component:
                     rx.hstack(rx.el.input(type="checkbox", name="active", default_checked=PF.active, id="field-active"), rx.text(t("catalog.active"), size="2"), spacing="2", align="center"),
                 ),
                 rx.cond(PF.general_error != "", rx.callout(PF.general_error, icon="triangle-alert", color_scheme="red", size="1", id="form-error")),
-                rx.cond(AuthState.is_manager, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="product-save"))),
+                rx.cond(AuthState.can_edit_products, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="product-save"))),
             ),
-            disabled=~AuthState.is_manager,
+            disabled=~AuthState.can_edit_products,
             style={"border": "none", "padding": 0, "margin": 0, "min_width": 0},
         ),
         on_submit=PF.save,
@@ -171,7 +171,7 @@ def _product_side() -> rx.Component:
                 rx.image(src=rx.get_upload_url(PF.record["image"].to(str)), alt=PF.record["name"].to(str), max_height="220px", object_fit="contain", id="product-image"),
             ),
             rx.cond(
-                AuthState.is_manager,
+                AuthState.can_edit_products,
                 rx.vstack(
                     rx.upload(
                         rx.vstack(rx.icon("image-up", size=20), rx.text(t("catalog.upload_image"), size="1"), align="center", spacing="1"),
@@ -197,7 +197,7 @@ def _product_side() -> rx.Component:
                 lambda vp: rx.hstack(
                     rx.text(vp["vendor"], size="2"),
                     rx.spacer(),
-                    rx.cond(AuthState.is_manager, rx.text(vp["cost_label"], size="2")),
+                    rx.cond(AuthState.sees_cost, rx.text(vp["cost_label"], size="2")),
                     rx.text(vp["lead_days"].to_string(), "d", size="1", color_scheme="gray"),
                     width="100%",
                 ),
@@ -258,7 +258,7 @@ def price_lists() -> rx.Component:
             table_id="price-list-table",
         ),
         rx.cond(
-            AuthState.is_manager,
+            AuthState.can_edit_products,
             rx.form(
                 card(
                     rx.heading(t("catalog.new_price_list"), size="3"),
@@ -351,7 +351,7 @@ def _rules() -> rx.Component:
                 rx.table.cell(r["valid"].to(str)),
                 rx.table.cell(
                     rx.cond(
-                        AuthState.is_manager,
+                        AuthState.can_edit_products,
                         rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", on_click=P.delete_rule(r["id"]), class_name="delete-rule"),
                     )
                 ),
@@ -359,7 +359,7 @@ def _rules() -> rx.Component:
             ),
             table_id="rule-table",
         ),
-        rx.cond(AuthState.is_manager, _rule_form()),
+        rx.cond(AuthState.can_edit_products, _rule_form()),
     )
 
 
@@ -384,9 +384,9 @@ def price_list_page() -> rx.Component:
                                 ),
                                 field("catalog.note", text_area("note", P.values["note"]), P.errors["note"]),
                                 rx.el.label(rx.hstack(rx.el.input(type="checkbox", name="active", default_checked=P.active, id="field-active"), rx.text(t("catalog.show_active"), size="2"), spacing="2")),
-                                rx.cond(AuthState.is_manager, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", variant="soft", id="price-list-save"))),
+                                rx.cond(AuthState.can_edit_products, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", variant="soft", id="price-list-save"))),
                             ),
-                            disabled=~AuthState.is_manager,
+                            disabled=~AuthState.can_edit_products,
                             style={"border": "none", "padding": 0, "margin": 0, "min_width": 0},
                         ),
                         on_submit=P.save,
@@ -440,7 +440,7 @@ def vendors() -> rx.Component:
             table_id="vendor-table",
         ),
         rx.cond(
-            AuthState.is_manager,
+            AuthState.can_purchase,
             rx.form(
                 card(
                     rx.heading(t("catalog.new_vendor"), size="3"),
@@ -474,9 +474,9 @@ def vendor_page() -> rx.Component:
                             card(
                                 _vendor_fields(V.values, V.errors),
                                 field("catalog.note", text_area("note", V.values["note"]), V.errors["note"]),
-                                rx.cond(AuthState.is_manager, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="vendor-save"))),
+                                rx.cond(AuthState.can_purchase, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="vendor-save"))),
                             ),
-                            disabled=~AuthState.is_manager,
+                            disabled=~AuthState.can_purchase,
                             style={"border": "none", "padding": 0, "margin": 0, "min_width": 0},
                         ),
                         on_submit=V.save,
@@ -498,7 +498,7 @@ def vendor_page() -> rx.Component:
                             ),
                         ),
                         rx.cond(
-                            AuthState.is_manager,
+                            AuthState.can_purchase,
                             rx.form(
                                 rx.vstack(
                                     field("catalog.product", record_select("product_id", V.products, "", empty_label="—"), V.price_errors["product_id"]),
@@ -557,7 +557,7 @@ def purchase_orders() -> rx.Component:
             table_id="po-table",
         ),
         rx.cond(
-            AuthState.is_manager,
+            AuthState.can_purchase,
             rx.form(
                 card(
                     rx.heading(t("catalog.new_po"), size="3"),
@@ -586,7 +586,7 @@ PO = PurchaseOrderState
 def _po_actions() -> rx.Component:
     state = PO.record["state"].to(str)
     return rx.cond(
-        AuthState.is_manager,
+        AuthState.can_purchase,
         rx.hstack(
             rx.cond(state == "draft", rx.button(rx.icon("send", size=14), t("catalog.po_send"), on_click=PO.set_state("sent"), id="po-send")),
             rx.cond(state == "sent", rx.button(rx.icon("package-check", size=14), t("catalog.po_receive"), color_scheme="grass", on_click=PO.set_state("received"), id="po-receive")),
@@ -628,7 +628,7 @@ def purchase_order_page() -> rx.Component:
                             rx.table.cell(line["subtotal_label"].to(str), text_align="right"),
                             rx.table.cell(
                                 rx.cond(
-                                    draft & AuthState.is_manager,
+                                    draft & AuthState.can_purchase,
                                     rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", on_click=PO.remove_line(line["id"]), class_name="remove-po-line"),
                                 )
                             ),
@@ -638,7 +638,7 @@ def purchase_order_page() -> rx.Component:
                     ),
                     rx.hstack(rx.spacer(), rx.text(t("documents.total"), ": ", size="3"), rx.text(PO.record["total_label"].to(str), size="3", weight="bold", id="po-total"), width="100%"),
                     rx.cond(
-                        draft & AuthState.is_manager,
+                        draft & AuthState.can_purchase,
                         rx.form(
                             rx.hstack(
                                 field("catalog.product", record_select("product_id", PO.products, "", empty_label="—"), PO.line_errors["product_id"]),

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, user_names
 from kaktus_app.catalog.models import (
     CATEGORIES,
@@ -58,10 +59,14 @@ def round_rupiah(value: Decimal) -> Decimal:
     return Decimal(value).quantize(RUPIAH, rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
 
 
-def require_manager(actor: Actor) -> None:
-    """Only managers (and admins) change products, prices and vendors; everybody may read them."""
-    if not actor.is_manager:
-        raise PermissionDenied("catalog.error.managers_only")
+def require_manager(actor: Actor, session: Session | None = None, module: str = "products", action: str = "update") -> None:
+    """Changing the catalog needs the profile's right (products: products and price lists; purchasing:
+    vendors and purchase orders). Without a session (old callers) only managers may."""
+    if session is None:
+        if not actor.is_manager:
+            raise PermissionDenied("catalog.error.managers_only")
+        return
+    permissions.require(session, actor, module, action)
 
 
 def number_text(value: Decimal) -> str:
@@ -116,7 +121,8 @@ def _validate_product(session: Session, data: dict, current: Product | None) -> 
 
 
 def create_product(session: Session, actor: Actor, data: dict) -> Product:
-    require_manager(actor)
+    require_manager(actor, session, "products", "create")
+    permissions.check_writes(session, actor, "products", data)
     clean = _validate_product(session, data, None)
     product = Product(**clean)
     session.add(product)
@@ -125,8 +131,9 @@ def create_product(session: Session, actor: Actor, data: dict) -> Product:
 
 
 def update_product(session: Session, actor: Actor, product_id: int, data: dict) -> Product:
-    require_manager(actor)
+    require_manager(actor, session, "products", "update")
     product = _product(session, product_id)
+    permissions.check_writes(session, actor, "products", data, product)
     clean = _validate_product(session, {**product.model_dump(), **data}, product)
     for key, value in clean.items():
         setattr(product, key, value)
@@ -137,7 +144,7 @@ def update_product(session: Session, actor: Actor, product_id: int, data: dict) 
 
 
 def set_product_image(session: Session, actor: Actor, product_id: int, filename: str) -> Product:
-    require_manager(actor)
+    require_manager(actor, session, "products", "update")
     product = _product(session, product_id)
     product.image = filename[:200]
     product.updated_at = utcnow()
@@ -160,9 +167,9 @@ def margin(price: Decimal, cost: Decimal) -> Decimal | None:
     return ((Decimal(price) - Decimal(cost)) * 100 / Decimal(price)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _product_row(p: Product, lang: str, vendors: dict[int, str] | None = None) -> dict:
+def _product_row(p: Product, lang: str, vendors: dict[int, str] | None = None, hidden: set[str] | frozenset = frozenset()) -> dict:
     m = margin(p.sale_price, p.cost)
-    return {
+    row = {
         "id": p.id,
         "code": p.code,
         "name": p.name,
@@ -183,14 +190,21 @@ def _product_row(p: Product, lang: str, vendors: dict[int, str] | None = None) -
         "vendor_id": p.vendor_id or "",
         "vendor_name": (vendors or {}).get(p.vendor_id, ""),
     }
+    if "cost" in hidden:
+        row["cost"] = row["cost_label"] = ""
+    if "margin" in hidden or "cost" in hidden:
+        row["margin_label"] = ""
+    return row
 
 
 def get_product(session: Session, actor: Actor, product_id: int, lang: str = "en") -> dict:
     p = _product(session, product_id)
+    permissions.require(session, actor, "products", "read")
+    hidden = permissions.hidden(session, actor, "products")
     vendors = {v.id: v.name for v in session.exec(select(Vendor))}
-    row = _product_row(p, lang, vendors)
+    row = _product_row(p, lang, vendors, hidden)
     row["vendor_prices"] = [
-        {"vendor": vendors.get(vp.vendor_id, ""), "cost_label": format_idr(vp.cost), "lead_days": vp.lead_days}
+        {"vendor": vendors.get(vp.vendor_id, ""), "cost_label": "" if "cost" in hidden else format_idr(vp.cost), "lead_days": vp.lead_days}
         for vp in session.exec(select(VendorPrice).where(VendorPrice.product_id == p.id))
     ]
     return row
@@ -225,13 +239,17 @@ def list_products(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
+    permissions.require(session, actor, "products", "read")
+    hidden = permissions.hidden(session, actor, "products")
+    if sort == "cost" and "cost" in hidden:
+        sort = "name"  # sorting by a hidden column would reveal it
     filters = dict(search=search, category=category, active=active)
     column = PRODUCT_SORTS.get(sort, Product.name)
     order = [column.desc(), Product.id.desc()] if desc else [column.asc(), Product.id.asc()]
     at = page_of(session, _product_filters(select(Product.id), **filters), page, page_size)
     rows = session.exec(_product_filters(select(Product), **filters).order_by(*order).offset(at.offset).limit(at.size)).all()
     vendors = {v.id: v.name for v in session.exec(select(Vendor).where(Vendor.id.in_({p.vendor_id for p in rows if p.vendor_id})))}
-    return at.result([_product_row(p, lang, vendors) for p in rows])
+    return at.result([_product_row(p, lang, vendors, hidden) for p in rows])
 
 
 def product_options(session: Session, *, active_only: bool = True, limit: int = 500) -> list[dict]:
@@ -329,7 +347,7 @@ def _price_list(session: Session, price_list_id) -> PriceList:
 
 
 def save_price_list(session: Session, actor: Actor, price_list_id: int | None, data: dict) -> PriceList:
-    require_manager(actor)
+    require_manager(actor, session, "products", "update")
     errors = Errors()
     name = errors.check("name", clean_text, data.get("name"), required=True, max_length=80)
     segment = str(data.get("segment") or "").strip()
@@ -351,7 +369,7 @@ def save_price_list(session: Session, actor: Actor, price_list_id: int | None, d
 
 
 def add_rule(session: Session, actor: Actor, price_list_id: int, data: dict) -> PriceRule:
-    require_manager(actor)
+    require_manager(actor, session, "products", "update")
     _price_list(session, price_list_id)
     errors = Errors()
     kind = str(data.get("kind") or "")
@@ -389,7 +407,7 @@ def add_rule(session: Session, actor: Actor, price_list_id: int, data: dict) -> 
 
 
 def delete_rule(session: Session, actor: Actor, rule_id: int) -> None:
-    require_manager(actor)
+    require_manager(actor, session, "products", "update")
     rule = session.get(PriceRule, rule_id)
     if rule is None:
         raise NotFound()
@@ -442,7 +460,7 @@ def _vendor(session: Session, vendor_id) -> Vendor:
 
 
 def save_vendor(session: Session, actor: Actor, vendor_id: int | None, data: dict) -> Vendor:
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "update")
     errors = Errors()
     clean = {
         "name": errors.check("name", clean_text, data.get("name"), required=True, max_length=160),
@@ -461,7 +479,7 @@ def save_vendor(session: Session, actor: Actor, vendor_id: int | None, data: dic
 
 
 def set_vendor_price(session: Session, actor: Actor, vendor_id: int, data: dict) -> VendorPrice:
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "update")
     _vendor(session, vendor_id)
     errors = Errors()
     product_raw = str(data.get("product_id") or "").strip()
@@ -510,7 +528,7 @@ def create_purchase_order(session: Session, actor: Actor, vendor_id, data: dict)
     """A draft PO for a vendor; lines start from the vendor's costs."""
     from kaktus_app.documents.service import next_number
 
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "create")
     errors = Errors()
     if not str(vendor_id).isdigit() or session.get(Vendor, int(vendor_id)) is None:
         errors.add("vendor_id", "catalog.error.vendor_unknown")
@@ -528,7 +546,7 @@ def create_purchase_order(session: Session, actor: Actor, vendor_id, data: dict)
 
 
 def add_po_line(session: Session, actor: Actor, po_id: int, data: dict) -> PurchaseOrderLine:
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "update")
     po = _po(session, po_id)
     if po.state != "draft":
         raise DomainError("catalog.error.po_locked")
@@ -552,7 +570,7 @@ def add_po_line(session: Session, actor: Actor, po_id: int, data: dict) -> Purch
 
 
 def remove_po_line(session: Session, actor: Actor, line_id: int) -> None:
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "update")
     line = session.get(PurchaseOrderLine, line_id)
     if line is None:
         raise NotFound()
@@ -572,7 +590,7 @@ def _po_total(session: Session, po: PurchaseOrder) -> None:
 
 def set_po_state(session: Session, actor: Actor, po_id: int, target: str) -> PurchaseOrder:
     """draft → sent → received (the received costs become the products' costs and the vendor's prices); cancel before receipt."""
-    require_manager(actor)
+    require_manager(actor, session, "purchasing", "update")
     po = _po(session, po_id)
     allowed = {"sent": ("draft",), "received": ("sent",), "cancelled": ("draft", "sent")}
     if target not in PO_STATES or po.state not in allowed.get(target, ()):

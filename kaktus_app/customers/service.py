@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, SavedFilter
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
@@ -136,6 +137,8 @@ def _validate(session: Session, actor: Actor, data: dict, current: Customer | No
 
 
 def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
+    permissions.require(session, actor, "customers", "create")
+    permissions.check_writes(session, actor, "customers", data)
     clean = _validate(session, actor, data, None)
     customer = Customer(**clean, name_norm=normalise_name(clean["name"]), created_at=utcnow(), updated_at=utcnow())
     session.add(customer)
@@ -145,9 +148,13 @@ def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
 
 
 def update_customer(session: Session, actor: Actor, customer_id: int, data: dict) -> Customer:
+    permissions.require(session, actor, "customers", "update")
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound()
+    hidden = permissions.hidden(session, actor, "customers")
+    data = {**data, **{f: getattr(customer, f) for f in permissions.FIELDS["customers"] if f in hidden or f not in data}}
+    permissions.check_writes(session, actor, "customers", data, customer)
     clean = _validate(session, actor, data, customer)
     changed = [key for key, value in clean.items() if getattr(customer, key) != value]
     for key in changed:
@@ -224,6 +231,7 @@ def _display(customer: Customer, names: dict[int, str], lang: str) -> dict:
 
 
 def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "customers", "read")
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound()
@@ -247,6 +255,8 @@ def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "
             "updated_at": format_datetime(customer.updated_at, lang),
         }
     )
+    for field in permissions.hidden(session, actor, "customers"):
+        result[field] = ""
     return result
 
 
@@ -305,6 +315,7 @@ def list_customers(
     lang: str = "en",
 ) -> dict:
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
+    permissions.require(session, actor, "customers", "read")
     filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
     column = SORTS.get(sort, Customer.name_norm)
     order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]

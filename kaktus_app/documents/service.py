@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.catalog.models import Product
 from kaktus_app.catalog.service import number_text, price_list_for_customer, resolve_price, round_rupiah
@@ -227,6 +228,7 @@ def create_quotation(session: Session, actor: Actor, data: dict) -> SalesOrder:
     With the "won on creation" setting, the opportunity is marked won at once; by default that
     happens when the quotation is confirmed.
     """
+    permissions.require(session, actor, "quotations", "create")
     from kaktus_app.sales import service as sales
 
     errors = Errors()
@@ -261,6 +263,7 @@ def create_quotation(session: Session, actor: Actor, data: dict) -> SalesOrder:
 
 
 def update_quotation(session: Session, actor: Actor, order_id: int, data: dict, expected_version=None) -> SalesOrder:
+    permissions.require(session, actor, "quotations", "update")
     order = _order(session, order_id)
     _check_version(order, expected_version)
     _require_editable(order)
@@ -350,6 +353,7 @@ def _line_values(session: Session, order: SalesOrder, data: dict, line: SalesOrd
 
 
 def add_line(session: Session, actor: Actor, order_id: int, data: dict, lang: str = "en") -> SalesOrderLine:
+    permissions.require(session, actor, "quotations", "update")
     order = _order(session, order_id)
     _require_editable(order)
     values = _line_values(session, order, data, None, lang)
@@ -370,6 +374,7 @@ def _line(session: Session, line_id) -> tuple[SalesOrderLine, SalesOrder]:
 
 
 def update_line(session: Session, actor: Actor, line_id: int, data: dict, lang: str = "en") -> SalesOrderLine:
+    permissions.require(session, actor, "quotations", "update")
     line, order = _line(session, line_id)
     _require_editable(order)
     values = _line_values(session, order, data, line, lang)
@@ -383,6 +388,7 @@ def update_line(session: Session, actor: Actor, line_id: int, data: dict, lang: 
 
 
 def remove_line(session: Session, actor: Actor, line_id: int) -> None:
+    permissions.require(session, actor, "quotations", "update")
     line, order = _line(session, line_id)
     _require_editable(order)
     session.delete(line)
@@ -393,6 +399,7 @@ def remove_line(session: Session, actor: Actor, line_id: int) -> None:
 
 def move_line(session: Session, actor: Actor, line_id: int, direction: int) -> None:
     """Swap a line with its neighbour above (-1) or below (+1)."""
+    permissions.require(session, actor, "quotations", "update")
     line, order = _line(session, line_id)
     _require_editable(order)
     lines = _lines(session, order.id)
@@ -409,6 +416,7 @@ def move_line(session: Session, actor: Actor, line_id: int, direction: int) -> N
 
 
 def mark_sent(session: Session, actor: Actor, order_id: int) -> SalesOrder:
+    permissions.require(session, actor, "quotations", "update")
     order = _order(session, order_id)
     if order.state != "draft":
         raise DomainError("documents.error.transition", action="send", state=order.state)
@@ -422,6 +430,7 @@ def mark_sent(session: Session, actor: Actor, order_id: int) -> SalesOrder:
 
 def confirm(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     """Quotation → sales order SO/YYYY/NNNN; marks the opportunity won (the default setting)."""
+    permissions.require(session, actor, "quotations", "update")
     from kaktus_app.sales import service as sales
 
     order = _order(session, order_id)
@@ -455,6 +464,7 @@ def _active_invoices(session: Session, order_id: int) -> list[Invoice]:
 
 
 def cancel_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
+    permissions.require(session, actor, "quotations", "update")
     order = _order(session, order_id)
     if order.state not in ("draft", "sent", "confirmed", "invoiced"):
         raise DomainError("documents.error.transition", action="cancel", state=order.state)
@@ -467,6 +477,7 @@ def cancel_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
 
 
 def reset_to_draft(session: Session, actor: Actor, order_id: int) -> SalesOrder:
+    permissions.require(session, actor, "quotations", "update")
     order = _order(session, order_id)
     if order.state != "cancelled":
         raise DomainError("documents.error.transition", action="draft", state=order.state)
@@ -499,6 +510,7 @@ def create_invoice(session: Session, actor: Actor, order_id: int, mode: str = "f
 
     The final invoice deducts the down payments already invoiced; nothing may take the order beyond 100%.
     """
+    permissions.require(session, actor, "invoices", "create")
     order = _order(session, order_id)
     if order.state == "invoiced":
         raise DomainError("documents.error.fully_invoiced")
@@ -579,6 +591,7 @@ def _invoice(session: Session, invoice_id) -> Invoice:
 
 
 def post_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
+    permissions.require(session, actor, "invoices", "update")
     invoice = _invoice(session, invoice_id)
     if invoice.state != "draft":
         raise DomainError("documents.error.transition", action="post", state=invoice.state)
@@ -597,6 +610,7 @@ def post_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
 
 def cancel_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
     """Only a draft can be cancelled; a posted invoice is reversed by a credit note."""
+    permissions.require(session, actor, "invoices", "update")
     invoice = _invoice(session, invoice_id)
     if invoice.state != "draft":
         raise DomainError("documents.error.cancel_posted")
@@ -615,6 +629,7 @@ def balance_due(invoice: Invoice) -> Decimal:
 
 def register_payment(session: Session, actor: Actor, invoice_id: int, data: dict) -> Payment:
     """A payment (or, on a credit note, a refund) of at most the balance due; partial payments add up."""
+    permissions.require(session, actor, "invoices", "update")
     invoice = _invoice(session, invoice_id)
     if invoice.state != "posted":
         raise DomainError("documents.error.not_payable")
@@ -650,6 +665,7 @@ def create_credit_note(session: Session, actor: Actor, invoice_id: int, lang: st
     The unpaid part is settled at once; what the customer already paid becomes the refund due on the
     credit note. The order can then be invoiced again.
     """
+    permissions.require(session, actor, "invoices", "create")
     original = _invoice(session, invoice_id)
     if original.kind != "invoice" or original.state not in ("posted", "paid"):
         raise DomainError("documents.error.credit_note_state")
@@ -712,6 +728,7 @@ def list_orders(
     session: Session, actor: Actor, *, view: str = "quotations", search: str = "", customer_id=None, sort: str = "number",
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    permissions.require(session, actor, "quotations", "read")
     def filtered(query):
         query = query.where(SalesOrder.state.in_(ORDER_VIEWS.get(view, ORDER_STATES)))
         if customer_id:
@@ -754,6 +771,7 @@ def list_invoices(
     session: Session, actor: Actor, *, view: str = "all", search: str = "", customer_id=None, sort: str = "number",
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    permissions.require(session, actor, "invoices", "read")
     def filtered(query):
         query = query.where(Invoice.state.in_(INVOICE_VIEWS.get(view, INVOICE_VIEWS["all"])))
         if customer_id:
@@ -811,6 +829,7 @@ def _tax_rows(totals: Totals, lang: str) -> list[dict]:
 
 
 def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "quotations", "read")
     o = _order(session, order_id)
     customer = session.get(Customer, o.customer_id)
     lines = _lines(session, o.id)
@@ -841,6 +860,7 @@ def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -
 
 
 def get_invoice(session: Session, actor: Actor, invoice_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "invoices", "read")
     inv = _invoice(session, invoice_id)
     customer = session.get(Customer, inv.customer_id)
     order = session.get(SalesOrder, inv.order_id) if inv.order_id else None
@@ -946,6 +966,7 @@ def _safe_filename(number: str) -> str:
 
 def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -> tuple[str, bytes]:
     """The quotation (or, once confirmed, the sales order) as a PDF: (file name, bytes)."""
+    permissions.require(session, actor, "quotations", "read")
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 
@@ -977,6 +998,7 @@ def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -
 
 
 def invoice_pdf(session: Session, actor: Actor, invoice_id: int, lang: str = "id") -> tuple[str, bytes]:
+    permissions.require(session, actor, "invoices", "read")
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers import service as customers
 from kaktus_app.customers.models import Customer
@@ -67,6 +68,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Lead | None) 
 
 
 def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
+    permissions.require(session, actor, "leads", "create")
     clean = _validate(session, actor, data, None)
     now = utcnow()
     lead = Lead(**clean, created_at=now, updated_at=now)
@@ -84,6 +86,7 @@ def _get(session: Session, lead_id: int) -> Lead:
 
 
 def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lead:
+    permissions.require(session, actor, "leads", "update")
     lead = _get(session, lead_id)
     if lead.status == "converted":
         raise DomainError("leads.error.converted_readonly")
@@ -99,6 +102,7 @@ def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lea
 
 
 def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "leads", "read")
     lead = _get(session, lead_id)
     customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
     opportunity = session.get(Opportunity, lead.opportunity_id) if lead.opportunity_id else None
@@ -130,6 +134,7 @@ def list_leads(
     session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    permissions.require(session, actor, "leads", "read")
     def filtered(query):
         if search.strip():
             like = f"%{search.strip().lower()}%"
@@ -221,6 +226,7 @@ def convert_lead(
 
     The lead stays, marked converted and linked, and its activities follow it: history is kept.
     """
+    permissions.require(session, actor, "opportunities", "create")
     lead = _get(session, lead_id)
     if lead.status != "open":
         raise DomainError("leads.error.not_open")
@@ -272,6 +278,7 @@ def convert_lead(
 
 
 def mark_lead_lost(session: Session, actor: Actor, lead_id: int, reason: str) -> Lead:
+    permissions.require(session, actor, "leads", "update")
     lead = _get(session, lead_id)
     if lead.status != "open":
         raise DomainError("leads.error.not_open")
@@ -285,6 +292,7 @@ def mark_lead_lost(session: Session, actor: Actor, lead_id: int, reason: str) ->
 
 
 def reopen_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
+    permissions.require(session, actor, "leads", "update")
     lead = _get(session, lead_id)
     if lead.status != "lost":
         raise DomainError("leads.error.not_lost")

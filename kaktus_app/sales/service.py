@@ -8,6 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import Customer
 from kaktus_app.customers.service import check_customer
@@ -103,6 +104,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Opportunity |
 
 
 def create_opportunity(session: Session, actor: Actor, data: dict) -> Opportunity:
+    permissions.require(session, actor, "opportunities", "create")
     clean = _validate(session, actor, data, None)
     stage_id = clean.pop("stage_id", None)
     if stage_id is None:
@@ -146,6 +148,7 @@ def _check_version(opportunity: Opportunity, expected_version: int | None) -> No
 
 
 def update_opportunity(session: Session, actor: Actor, opportunity_id: int, data: dict, expected_version: int | None = None) -> Opportunity:
+    permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id)
     _check_version(opportunity, expected_version)
     clean = _validate(session, actor, data, opportunity)
@@ -231,6 +234,7 @@ def move_opportunity(
     A move onto the Won stage marks the opportunity won. A stale ``expected_version`` (somebody moved
     or edited it meanwhile) raises Conflict and changes nothing.
     """
+    permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id)
     stage = _stage(session, to_stage_id)
     if opportunity.version != (expected_version if expected_version is not None else opportunity.version):
@@ -259,6 +263,7 @@ def move_opportunity(
 
 
 def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
+    permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id)
     if opportunity.state != "open":
         raise DomainError("sales.error.not_open")
@@ -277,6 +282,7 @@ def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity
 
 
 def mark_lost(session: Session, actor: Actor, opportunity_id: int, reason: str) -> Opportunity:
+    permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id)
     if opportunity.state != "open":
         raise DomainError("sales.error.not_open")
@@ -298,6 +304,7 @@ def mark_lost(session: Session, actor: Actor, opportunity_id: int, reason: str) 
 
 def restore(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     """Re-open a won or lost opportunity in its first non-won stage it had (or the first stage)."""
+    permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id)
     if opportunity.state == "open":
         raise DomainError("sales.error.already_open")
@@ -388,6 +395,7 @@ def board(
     lang: str = "en",
 ) -> dict:
     """Every column with its count and sums (one GROUP BY) and its first ``per_column`` cards."""
+    permissions.require(session, actor, "opportunities", "read")
     stages = stages_for_team(session, team_id if team_id is not None else actor.team_id)
     filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
     totals_query = _board_filters(
@@ -431,6 +439,7 @@ def board(
 def column_cards(
     session: Session, actor: Actor, stage_id: int, *, offset: int, limit: int = 20, owner_id=None, mine: bool = False, tag: str = "", search: str = "", lang: str = "en"
 ) -> list[dict]:
+    permissions.require(session, actor, "opportunities", "read")
     stage = _stage(session, stage_id)
     filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
     rows = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).offset(offset).limit(limit)).all()
@@ -455,6 +464,7 @@ def list_opportunities(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
+    permissions.require(session, actor, "opportunities", "read")
     def filtered(query):
         if stage_id:
             query = query.where(Opportunity.stage_id == int(stage_id))
@@ -490,6 +500,7 @@ def list_opportunities(
 
 
 def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "opportunities", "read")
     o = _get(session, opportunity_id)
     customer = session.get(Customer, o.customer_id) if o.customer_id else None
     stages = stages_for_team(session, o.team_id)

@@ -32,7 +32,7 @@ MESSAGES = {
     "catalog.show_archived": ("Archived", "Diarsipkan"),
     "catalog.show_all": ("All", "Semua"),
     "catalog.saved": ("Saved.", "Tersimpan."),
-    "catalog.managers_edit": ("Only managers change products and prices.", "Hanya manajer yang mengubah produk dan harga."),
+    "catalog.managers_edit": ("Your role may read the catalog but not change it.", "Peran Anda boleh membaca katalog tetapi tidak mengubahnya."),
     "catalog.price_lists": ("Price lists", "Daftar harga"),
     "catalog.price_list": ("Price list", "Daftar harga"),
     "catalog.new_price_list": ("New price list", "Daftar harga baru"),

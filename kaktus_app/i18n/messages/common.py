@@ -84,5 +84,8 @@ MESSAGES = {
     "error.date_invalid": ("Not a valid date.", "Tanggal tidak valid."),
     "error.datetime_invalid": ("Not a valid date and time.", "Tanggal dan waktu tidak valid."),
     "error.fix_fields": ("Please correct the highlighted fields.", "Mohon perbaiki kolom yang ditandai."),
+    "error.not_allowed": ("Your role may not do that ({action} in {module}).", "Peran Anda tidak boleh melakukan itu ({action} di {module})."),
+    "error.field_readonly": ("Your role may not change this field.", "Peran Anda tidak boleh mengubah kolom ini."),
+    "error.admin_profile_fixed": ("The administrator profile always has every right.", "Profil administrator selalu memiliki semua hak."),
     "error.user_unknown": ("Unknown user.", "Pengguna tidak dikenal."),
 }

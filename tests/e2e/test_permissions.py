@@ -1,0 +1,62 @@
+"""Profiles in the browser: a forbidden action gets a clear refusal; an administrator changes the
+salespeople's profile and their view changes at once; the audit trail shows the change."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import wait_settled
+
+
+def _open(page, path: str) -> None:
+    since = time.monotonic()
+    page.goto(path)
+    wait_settled(page, since)
+
+
+def test_support_agent_is_refused_creating_a_customer(app_server, new_user_context):
+    rina = new_user_context("rina")
+    _open(rina, "/customers/new")
+    rina.locator("#field-name").fill("CV. Tidak Boleh")
+    rina.locator("#customer-save").click()
+    expect(rina.locator("#form-error")).to_contain_text("may not")
+    expect(rina).to_have_url(re.compile(r"/customers/new$"))
+    assert app_server.query("SELECT COUNT(*) FROM customer WHERE name = 'CV. Tidak Boleh'") == [(0,)]
+
+
+def test_admin_changes_a_profile_and_the_salesperson_sees_costs(app_server, new_user_context):
+    dewi = new_user_context("dewi")
+    _open(dewi, "/products")
+    expect(dewi.locator("#product-row-NB-AYAM")).to_be_visible()
+    expect(dewi.locator(".cost-cell")).to_have_count(0)
+
+    admin = new_user_context("admin")
+    _open(admin, "/admin/profiles")
+    card = admin.locator("#profile-sales")
+    select = card.locator("select.field-mode-products-cost")
+    expect(select).to_have_value("hidden")
+    select.select_option("editable")
+    card.locator("select.field-mode-products-margin").select_option("editable")
+    card.locator(".profile-save").click()
+    expect(admin.get_by_text("Profile saved")).to_be_visible()
+
+    _open(dewi, "/products")
+    expect(dewi.locator("#product-row-NB-AYAM .cost-cell")).to_have_text(re.compile(r"Rp \d"))
+
+    _open(admin, "/admin/audit")
+    admin.locator("#audit-action").select_option("permission_change")
+    expect(admin.locator(".audit-row").first).to_contain_text("products.cost")
+
+    # Back as it was (other tests expect salespeople not to see costs).
+    _open(admin, "/admin/profiles")
+    card = admin.locator("#profile-sales")
+    card.locator("select.field-mode-products-cost").select_option("hidden")
+    card.locator("select.field-mode-products-margin").select_option("hidden")
+    card.locator(".profile-save").click()
+    expect(admin.get_by_text("Profile saved")).to_be_visible()
+    _open(dewi, "/products")
+    expect(dewi.locator("#product-row-NB-AYAM")).to_be_visible()
+    expect(dewi.locator(".cost-cell")).to_have_count(0)

@@ -1,0 +1,84 @@
+"""The permission engine: each profile against each module action, field hiding in reads and lists,
+refused writes to read-only fields, and an administrator's profile change taking effect."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from kaktus_app.auth import permissions
+from kaktus_app.auth.models import Profile, User
+from kaktus_app.auth.service import actor_for
+from kaktus_app.catalog import service as catalog
+from kaktus_app.customers import service as customers
+from kaktus_app.errors import PermissionDenied, ValidationError
+from kaktus_app.sales import service as sales
+
+
+@pytest.fixture
+def rina(seeded):
+    return actor_for(seeded.exec(select(User).where(User.username == "rina")).one())
+
+
+EXPECTED = {
+    # profile: {module: allowed actions}
+    "sales": {"customers": "create read update export", "leads": "create read update delete export", "products": "read", "purchasing": ""},
+    "support": {"customers": "read update", "leads": "read", "opportunities": "read", "products": "read", "quotations": "read"},
+    "manager": {m: "create read update delete export import" for m in permissions.MODULES},
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_each_profile_against_each_module_action(seeded, role):
+    actor = actor_for(seeded.exec(select(User).where(User.username == "dewi")).one())
+    actor = type(actor)(actor.id, actor.username, actor.full_name, role, actor.team_id)
+    for module, allowed in EXPECTED[role].items():
+        for action in permissions.ACTIONS:
+            assert permissions.can(seeded, actor, module, action) == (action in allowed.split()), (role, module, action)
+
+
+def test_admin_may_do_everything(seeded, admin):
+    assert all(permissions.can(seeded, admin, m, a) for m in permissions.MODULES for a in permissions.ACTIONS)
+
+
+def test_refused_actions_raise_in_the_service(seeded, dewi, rina, admin):
+    customer = customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. KITA", "npwp": "01.234.567.8-901.000"})
+    with pytest.raises(PermissionDenied) as refused:
+        customers.create_customer(seeded, rina, {"kind": "company", "name": "CV. Support"})
+    assert refused.value.message("en") == "Your role may not do that (create in customers)."
+    with pytest.raises(PermissionDenied):
+        sales.create_opportunity(seeded, rina, {"name": "Nasi box", "expected_revenue": "1"})
+    with pytest.raises(PermissionDenied):
+        catalog.create_product(seeded, dewi, {"code": "X", "name": "X", "category": "nasi_box", "uom": "box", "sale_price": "1"})
+    # support may update a customer, but its tax id is read-only for them
+    with pytest.raises(ValidationError) as readonly:
+        customers.update_customer(seeded, rina, customer.id, {**customers.get_customer(seeded, rina, customer.id), "npwp": "09.999.999.9-999.000"})
+    assert readonly.value.errors == {"npwp": "error.field_readonly"}
+    customers.update_customer(seeded, rina, customer.id, {**customers.get_customer(seeded, rina, customer.id), "city": "Bekasi"})
+    assert customers.get_customer(seeded, admin, customer.id)["npwp"] == "01.234.567.8-901.000"
+
+
+def test_hidden_fields_are_left_out_of_reads_and_lists(seeded, admin, dewi):
+    product = catalog.create_product(seeded, admin, {"code": "NB-1", "name": "Nasi box", "category": "nasi_box", "uom": "box", "sale_price": "35.000", "cost": "21.000"})
+    assert catalog.get_product(seeded, admin, product.id)["cost_label"] == "Rp 21.000"
+    seen = catalog.get_product(seeded, dewi, product.id)
+    assert seen["cost"] == "" and seen["cost_label"] == "" and seen["margin_label"] == ""
+    row = catalog.list_products(seeded, dewi, sort="cost")["rows"][0]
+    assert row["cost_label"] == "" and row["sale_price_label"] == "Rp 35.000"
+
+
+def test_an_admin_changes_a_profile_and_it_takes_effect(seeded, admin, dewi):
+    product = catalog.create_product(seeded, admin, {"code": "NB-1", "name": "Nasi box", "category": "nasi_box", "uom": "box", "sale_price": "35.000", "cost": "21.000"})
+    sales_profile = seeded.exec(select(Profile).where(Profile.key == "sales")).one()
+    with pytest.raises(PermissionDenied):
+        permissions.update_profile(seeded, dewi, sales_profile.id, {}, {})
+    current = permissions.list_profiles(seeded)
+    perms = next(p for p in current if p["key"] == "sales")["permissions"]
+    permissions.update_profile(seeded, admin, sales_profile.id, {**perms, "products": ["read", "update"]}, {})
+    seeded.info.pop("access", None)
+    assert catalog.get_product(seeded, dewi, product.id)["cost_label"] == "Rp 21.000"
+    catalog.update_product(seeded, dewi, product.id, {"sale_price": "36.000"})
+    from kaktus_app.auth.models import AuditLog
+
+    change = seeded.exec(select(AuditLog).where(AuditLog.module == "profiles")).all()[-1]
+    assert change.action == "permission_change" and "products" in change.changes
