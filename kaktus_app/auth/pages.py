@@ -6,9 +6,17 @@ import reflex as rx
 
 from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.models import AUDIT_ACTIONS
-from kaktus_app.auth.state import AuditState, AuthState, ProfilesState, SecurityState
+from kaktus_app.auth.state import AuditState, AuthState, ProfilesState, SecurityState, UsersState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import card, data_table, page_header, pagination, plain_header
+from kaktus_app.ui.components import (
+    card,
+    data_table,
+    field,
+    page_header,
+    pagination,
+    plain_header,
+    text_input,
+)
 from kaktus_app.ui.lang import LangState, t
 from kaktus_app.ui.shell import language_switch
 
@@ -203,6 +211,19 @@ def security_page() -> rx.Component:
             ),
             max_width="640px",
         ),
+        rx.form(
+            card(
+                rx.heading(t("users.change_password"), size="3"),
+                field("users.current_password", rx.input(name="current", type="password", id="field-current", auto_complete="current-password"), SEC.password_errors["current"]),
+                field("users.new_password", rx.input(name="new", type="password", id="field-new", auto_complete="new-password"), SEC.password_errors["new"]),
+                field("users.repeat_password", rx.input(name="repeat", type="password", id="field-repeat", auto_complete="new-password"), SEC.password_errors["repeat"]),
+                rx.hstack(rx.button(t("users.change_password"), type="submit", id="change-password")),
+                max_width="640px",
+            ),
+            on_submit=SEC.change_password,
+            reset_on_submit=False,
+            key="pw-" + SEC.password_key.to_string(),
+        ),
         card(
             rx.heading(t("auth.sessions"), size="3"),
             rx.text(t("auth.sessions_help"), size="2", color_scheme="gray"),
@@ -296,6 +317,105 @@ def profiles_page() -> rx.Component:
             PR.allowed,
             rx.vstack(rx.foreach(PR.profiles, _profile_card), width="100%", spacing="4", key=PR.form_key.to_string()),
             rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="profiles-denied"),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# ---------------------------------------------------------------------------------------- users
+
+US = UsersState
+
+
+def _user_row(user: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.vstack(rx.text(user["full_name"].to(str), weight="medium", size="2"), rx.text(user["username"].to(str), size="1", color_scheme="gray"), spacing="0")),
+        rx.table.cell(rx.text(user["email"].to(str), size="2")),
+        rx.table.cell(
+            rx.el.select(
+                rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"])),
+                value=user["role"].to(str),
+                on_change=lambda v: US.set_role(user["id"].to(int), v),
+                class_name="kaktus-select user-role",
+            )
+        ),
+        rx.table.cell(rx.cond(user["two_factor"].to(bool), rx.badge(t("auth.totp_state_on"), color_scheme="grass"), rx.text("—", color_scheme="gray"))),
+        rx.table.cell(rx.text(user["last_login"].to(str), size="1")),
+        rx.table.cell(rx.cond(user["active"].to(bool), rx.badge(t("users.active"), color_scheme="grass", class_name="user-state"), rx.badge(t("users.inactive"), color_scheme="gray", class_name="user-state"))),
+        rx.table.cell(
+            rx.hstack(
+                rx.button(t("users.reset_password"), size="1", variant="soft", on_click=US.reset_password(user["id"].to(int), user["username"].to(str)), class_name="user-reset"),
+                rx.cond(
+                    user["active"].to(bool),
+                    rx.button(t("users.deactivate"), size="1", variant="soft", color_scheme="red", on_click=US.set_active(user["id"].to(int), False), disabled=user["is_me"].to(bool), class_name="user-deactivate"),
+                    rx.button(t("users.reactivate"), size="1", variant="soft", on_click=US.set_active(user["id"].to(int), True), class_name="user-reactivate"),
+                ),
+                spacing="1",
+            )
+        ),
+        id="user-row-" + user["username"].to(str),
+        class_name="user-row",
+    )
+
+
+@staff_page("/admin/users", "users.title", on_load=US.load)
+def users_page() -> rx.Component:
+    return rx.vstack(
+        page_header(t("users.title")),
+        rx.cond(
+            US.allowed,
+            rx.vstack(
+                data_table(
+                    [plain_header("users.name"), plain_header("common.email"), plain_header("users.role"), plain_header("auth.two_factor"), plain_header("users.last_login"), plain_header("users.state"), rx.table.column_header_cell("")],
+                    US.users,
+                    _user_row,
+                    table_id="users-table",
+                ),
+                rx.form(
+                    card(
+                        rx.heading(t("users.invite"), size="3"),
+                        rx.text(t("users.invite_help"), size="2", color_scheme="gray"),
+                        rx.grid(
+                            field("users.username", text_input("username"), US.errors["username"]),
+                            field("users.name", text_input("full_name"), US.errors["full_name"]),
+                            field("common.email", text_input("email", type="email"), US.errors["email"]),
+                            field(
+                                "users.role",
+                                rx.el.select(
+                                    rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"])),
+                                    name="role",
+                                    default_value="sales",
+                                    class_name="kaktus-select",
+                                    id="field-role",
+                                ),
+                                US.errors["role"],
+                            ),
+                            columns=rx.breakpoints(initial="1", sm="2"),
+                            spacing="3",
+                            width="100%",
+                        ),
+                        rx.hstack(rx.button(rx.icon("user-plus", size=16), t("users.invite"), type="submit", id="invite-user")),
+                        max_width="760px",
+                    ),
+                    on_submit=US.invite,
+                    reset_on_submit=False,
+                    key="invite-" + US.invite_key.to_string(),
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="users-denied"),
+        ),
+        rx.dialog.root(
+            rx.dialog.content(
+                rx.dialog.title(t("users.temporary_password")),
+                rx.text(t("users.temporary_password_help", user=US.shown_for), size="2"),
+                rx.code(US.shown_password, size="5", id="temporary-password"),
+                rx.hstack(rx.dialog.close(rx.button(t("common.close"), id="temporary-close")), justify="end", width="100%"),
+            ),
+            open=US.shown_password != "",
+            on_open_change=US.hide_password,
         ),
         width="100%",
         spacing="3",

@@ -216,8 +216,10 @@ class AuditState(PagedListState, rx.State):
 
 
 class SecurityState(rx.State):
-    """/account/security: two-factor login and ending sessions elsewhere."""
+    """/account/security: two-factor login, the password, and ending sessions elsewhere."""
 
+    password_errors: dict[str, str] = {}
+    password_key: int = 0
     enabled: bool = False
     qr: str = ""
     secret: str = ""
@@ -256,6 +258,21 @@ class SecurityState(rx.State):
         self.qr, self.secret, self.code_error = "", "", ""
         self.form_key += 1
         return rx.toast.success(translate("auth.totp_on" if self.enabled else "auth.totp_off", await current_lang(self)))
+
+    @rx.event
+    async def change_password(self, form: dict):
+        from kaktus_app.auth import users
+        from kaktus_app.ui.form_state import error_messages
+
+        actor = await require_actor(self)
+        self.password_errors = {}
+        try:
+            await db.run(users.change_password, actor, form.get("current", ""), form.get("new", ""), form.get("repeat", ""))
+        except DomainError as exc:
+            self.password_errors, general = await error_messages(self, exc)
+            return None if self.password_errors else rx.toast.error(general)
+        self.password_key += 1
+        return rx.toast.success(translate("users.password_changed", await current_lang(self)))
 
 
 class ProfilesState(rx.State):
@@ -299,3 +316,92 @@ class ProfilesState(rx.State):
         auth = await self.get_state(AuthState)
         await auth._load_permissions(actor)
         return rx.toast.success(translate("profiles.saved", lang))
+
+
+class UsersState(rx.State):
+    """/admin/users: invite, assign roles, deactivate, reset passwords."""
+
+    users: list[dict] = []
+    roles: list[dict] = []
+    allowed: bool = True
+    errors: dict[str, str] = {}
+    invite_key: int = 0
+    shown_password: str = ""
+    shown_for: str = ""
+
+    async def _reload(self):
+        from kaktus_app.auth import users
+
+        actor = await require_actor(self)
+        self.users = await db.run(users.list_users, actor, await current_lang(self))
+
+    @rx.event
+    async def load(self):
+        from kaktus_app.auth import users
+
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        self.allowed = actor.is_admin
+        self.errors, self.shown_password, self.shown_for = {}, "", ""
+        if actor.is_admin:
+            self.roles = await db.run(users.roles)
+            await self._reload()
+
+    async def _act(self, fn, *args):
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        try:
+            result = await db.run(fn, actor, *args)
+        except DomainError as exc:
+            await self._reload()
+            return None, rx.toast.error(exc.message(lang))
+        await self._reload()
+        return result, rx.toast.success(translate("users.saved", lang))
+
+    @rx.event
+    async def invite(self, form: dict):
+        from kaktus_app.auth import users
+
+        actor = await require_actor(self)
+        self.errors = {}
+        try:
+            username, password = await db.run(lambda s: (lambda r: (r[0].username, r[1]))(users.invite_user(s, actor, form)))
+        except DomainError as exc:
+            from kaktus_app.ui.form_state import error_messages
+
+            self.errors, general = await error_messages(self, exc)
+            return None if self.errors else rx.toast.error(general)
+        self.shown_password, self.shown_for = password, username
+        self.invite_key += 1
+        await self._reload()
+
+    @rx.event
+    async def set_role(self, user_id: int, role: str):
+        from kaktus_app.auth import users
+
+        _, toast = await self._act(users.set_role, user_id, role)
+        return toast
+
+    @rx.event
+    async def set_active(self, user_id: int, active: bool):
+        from kaktus_app.auth import users
+
+        _, toast = await self._act(users.set_active, user_id, active)
+        return toast
+
+    @rx.event
+    async def reset_password(self, user_id: int, username: str):
+        from kaktus_app.auth import users
+
+        password, toast = await self._act(users.reset_password, user_id)
+        if password:
+            self.shown_password, self.shown_for = password, username
+        return toast
+
+    @rx.event
+    def hide_password(self, _open: bool = False):
+        self.shown_password, self.shown_for = "", ""
+
+
