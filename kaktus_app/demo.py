@@ -22,14 +22,16 @@ DEMO_USERS = [
     ("dewi", "Dewi Lestari", "sales", "kaktus-dewi-2026", "Corporate catering"),
     ("budi", "Budi Santoso", "sales", "kaktus-budi-2026", "Events & weddings"),
     ("rina", "Rina Wijaya", "support", "kaktus-rina-2026", None),
+    ("sari", "Sari Kusuma", "manager", "kaktus-sari-2026", None),
 ]
 
 
 def seed_base(session: Session) -> None:
     """Teams, default pipeline stages, the default profiles and the demo users (idempotent)."""
-    from kaktus_app.auth.permissions import ensure_default_profiles
+    from kaktus_app.auth.permissions import ensure_default_profiles, ensure_default_roles
 
     ensure_default_profiles(session)
+    ensure_default_roles(session)
     teams = {}
     for name in ("Corporate catering", "Events & weddings"):
         team = session.exec(select(SalesTeam).where(SalesTeam.name == name)).first()
@@ -53,6 +55,7 @@ def seed_base(session: Session) -> None:
                 team_id=teams.get(team) if team else None,
             )
     session.flush()
+    ensure_default_roles(session)
 
 
 def is_empty(session: Session) -> bool:

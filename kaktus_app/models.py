@@ -2,7 +2,7 @@
 
 import kaktus_app.auth.audit  # noqa: F401  (the audit trail hook on every session)
 from kaktus_app.activities.models import Activity, TimelineEntry
-from kaktus_app.auth.models import AuditLog, AuthSession, Profile, User
+from kaktus_app.auth.models import AuditLog, AuthSession, Profile, Role, SharingRule, User
 from kaktus_app.catalog.models import (
     PriceList,
     PriceRule,
@@ -26,6 +26,8 @@ from kaktus_app.leads.models import Lead
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
 
 __all__ = [
+    "Role",
+    "SharingRule",
     "Profile",
     "AuditLog",
     "Activity",

@@ -122,3 +122,14 @@ def budi(seeded):
     from kaktus_app.auth.service import actor_for
 
     return actor_for(seeded.exec(select(User).where(User.username == "budi")).one())
+
+
+@pytest.fixture
+def sari(seeded):
+    """The sales manager: above both salespeople in the role tree."""
+    from sqlmodel import select
+
+    from kaktus_app.auth.models import User
+    from kaktus_app.auth.service import actor_for
+
+    return actor_for(seeded.exec(select(User).where(User.username == "sari")).one())

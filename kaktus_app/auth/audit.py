@@ -30,7 +30,7 @@ AUDITED = {
     "app_user": "users", "product": "products", "price_list": "price_lists", "price_rule": "price_lists", "vendor": "vendors",
     "vendor_price": "vendors", "purchase_order": "purchase_orders", "purchase_order_line": "purchase_orders",
     "sales_order": "quotations", "sales_order_line": "quotations", "invoice": "invoices", "invoice_line": "invoices",
-    "payment": "invoices", "document_settings": "settings", "saved_filter": "saved_filters", "profile": "profiles",
+    "payment": "invoices", "document_settings": "settings", "saved_filter": "saved_filters", "profile": "profiles", "role": "roles", "sharing_rule": "roles",
 }
 IGNORED_FIELDS = {
     "id", "updated_at", "created_at", "version", "position", "name_norm", "stage_changed_at", "last_login_at", "failed_logins",
@@ -112,7 +112,7 @@ def _audit_after_flush(session: Session, flush_context) -> None:
         if not changes:
             continue
         action = "stage_move" if table == "opportunity" and ({"stage_id", "state"} & changes.keys()) else "update"
-        if (table == "app_user" and {"role", "team_id", "is_active"} & changes.keys()) or table == "profile":
+        if (table == "app_user" and {"role", "role_id", "team_id", "is_active"} & changes.keys()) or table in ("profile", "role", "sharing_rule"):
             action = "permission_change"
         rows.append(_row(session, action, AUDITED[table], getattr(obj, "id", None), _label(obj), changes))
     for obj in session.deleted:

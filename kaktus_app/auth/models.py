@@ -24,6 +24,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(default="sales", max_length=20)
     team_id: int | None = Field(default=None, foreign_key="sales_team.id")
+    role_id: int | None = Field(default=None, foreign_key="role.id")
     language: str = Field(default="en", max_length=5)
     is_active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
@@ -88,3 +89,27 @@ class Profile(SQLModel, table=True):
     is_admin: bool = Field(default=False)
     permissions: str = text_field()  # JSON {module: [action, ...]}
     fields: str = text_field()  # JSON {"module.field": "hidden" | "readonly"}
+
+
+class Role(SQLModel, table=True):
+    """A place in the organisation tree (Director -> Sales Manager -> Salesperson ...). A role sees its own
+    records and those of the roles below it; its profile says what it may do."""
+
+    __tablename__ = "role"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    parent_id: int | None = Field(default=None, foreign_key="role.id")
+    profile_key: str = Field(default="sales", max_length=30)
+
+
+class SharingRule(SQLModel, table=True):
+    """Opens a module beyond the role tree: "private" (own + roles below), "team" (+ the own team), "all"."""
+
+    __tablename__ = "sharing_rule"
+    __table_args__ = {"extend_existing": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    module: str = Field(max_length=30, unique=True)
+    access: str = Field(default="all", max_length=10)

@@ -183,3 +183,99 @@ def update_profile(session: Session, actor, profile_id: int, permissions: dict, 
     session.flush()
     session.info.pop("access", None)
     return profile
+
+
+# ----------------------------------------------------------------------- role tree and sharing
+
+DEFAULT_ROLES = [
+    ("Director", None, "admin"), ("Sales Manager", "Director", "manager"), ("Salesperson", "Sales Manager", "sales"),
+    ("Support Lead", "Director", "support"), ("Agent", "Support Lead", "support"), ("Marketing", "Director", "marketing"),
+]
+PLACE_BY_PROFILE = {"admin": "Director", "manager": "Sales Manager", "sales": "Salesperson", "support": "Agent", "marketing": "Marketing"}
+SHARING = ("private", "team", "all")
+DEFAULT_SHARING = {
+    "customers": "all", "leads": "all", "opportunities": "team", "activities": "all", "products": "all",
+    "quotations": "team", "invoices": "all", "purchasing": "all",
+}
+
+
+def ensure_default_roles(session: Session) -> None:
+    """The default tree and sharing rules (once), and every user without a role placed by profile."""
+    from kaktus_app.auth.models import Role, SharingRule, User
+
+    roles = {r.name: r for r in session.exec(select(Role))}
+    if not roles:
+        for name, parent, profile in DEFAULT_ROLES:
+            role = Role(name=name, parent_id=roles[parent].id if parent else None, profile_key=profile)
+            session.add(role)
+            session.flush()
+            roles[name] = role
+    for user in session.exec(select(User).where(User.role_id == None)):  # noqa: E711
+        place = roles.get(PLACE_BY_PROFILE.get(user.role, ""))
+        if place is not None:
+            user.role_id = place.id
+            session.add(user)
+    existing = set(session.exec(select(SharingRule.module)).all())
+    for module, rule in DEFAULT_SHARING.items():
+        if module not in existing:
+            session.add(SharingRule(module=module, access=rule))
+    session.flush()
+
+
+def sharing(session: Session, module: str) -> str:
+    from kaktus_app.auth.models import SharingRule
+
+    rule = session.exec(select(SharingRule.access).where(SharingRule.module == module)).first()
+    return rule or DEFAULT_SHARING.get(module, "all")
+
+
+def visible_owner_ids(session: Session, actor, module: str) -> frozenset[int] | None:
+    """Whose records of ``module`` the actor sees: None means everybody's.
+
+    Own records and those of users in the roles below the actor's; with "team" sharing also the
+    team's; with "all" sharing (or for an administrator) everybody's.
+    """
+    cache = session.info.setdefault("visible", {})
+    key = (actor.id, module)
+    if key in cache:
+        return cache[key]
+    from kaktus_app.auth.models import Role, User
+
+    result: frozenset[int] | None = None
+    rule = sharing(session, module)
+    if not access(session, actor).is_admin and rule != "all":
+        user = session.get(User, actor.id)
+        ids = {actor.id}
+        if user is not None and user.role_id:
+            children: dict[int | None, list[int]] = {}
+            for role_id, parent_id in session.exec(select(Role.id, Role.parent_id)):
+                children.setdefault(parent_id, []).append(role_id)
+            below, todo = set(), list(children.get(user.role_id, []))
+            while todo:
+                role_id = todo.pop()
+                if role_id not in below:
+                    below.add(role_id)
+                    todo += children.get(role_id, [])
+            if below:
+                ids |= set(session.exec(select(User.id).where(User.role_id.in_(below))).all())
+        if rule == "team" and user is not None and user.team_id:
+            ids |= set(session.exec(select(User.id).where(User.team_id == user.team_id)).all())
+        result = frozenset(ids)
+    cache[key] = result
+    return result
+
+
+def owner_clause(column, visible: frozenset[int] | None):
+    """A WHERE clause limiting ``column`` (an owner id) to the visible owners (records without an owner stay visible)."""
+    if visible is None:
+        return None
+    return column.in_(visible) | column.is_(None)
+
+
+def check_visible(session: Session, actor, module: str, owner_id) -> None:
+    """A record the actor may not see does not exist for them (guessing its URL gives "not found")."""
+    from kaktus_app.errors import NotFound
+
+    visible = visible_owner_ids(session, actor, module)
+    if visible is not None and owner_id is not None and owner_id not in visible:
+        raise NotFound()

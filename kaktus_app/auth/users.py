@@ -43,6 +43,16 @@ def _active_admins(session: Session) -> int:
     return len(session.exec(select(User.id).where(User.role == "admin", User.is_active == True)).all())  # noqa: E712
 
 
+def _place(session: Session, user: User) -> None:
+    """Put the user at the default place of the role tree for the profile."""
+    from kaktus_app.auth.models import Role
+    from kaktus_app.auth.permissions import PLACE_BY_PROFILE
+
+    role = session.exec(select(Role).where(Role.name == PLACE_BY_PROFILE.get(user.role, ""))).first()
+    user.role_id = role.id if role else None
+    session.add(user)
+
+
 def roles(session: Session) -> list[dict]:
     return [{"id": p.key, "name": p.name} for p in session.exec(select(Profile).order_by(Profile.id))]
 
@@ -77,6 +87,8 @@ def invite_user(session: Session, actor: Actor, data: dict) -> tuple[User, str]:
     errors.raise_if_any()
     password = temporary_password()
     user = create_user(session, username=username, full_name=full_name, password=password, role=role, email=email or "")
+    _place(session, user)
+    session.flush()
     return user, password
 
 
@@ -88,7 +100,7 @@ def set_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
     if user.role == "admin" and role != "admin" and _active_admins(session) <= 1:
         raise DomainError("users.error.last_admin")
     user.role = role
-    session.add(user)
+    _place(session, user)
     session.flush()
     return user
 

@@ -729,8 +729,13 @@ def list_orders(
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
     permissions.require(session, actor, "quotations", "read")
+    visible = permissions.visible_owner_ids(session, actor, "quotations")
+
     def filtered(query):
         query = query.where(SalesOrder.state.in_(ORDER_VIEWS.get(view, ORDER_STATES)))
+        clause = permissions.owner_clause(SalesOrder.owner_id, visible)
+        if clause is not None:
+            query = query.where(clause)
         if customer_id:
             query = query.where(SalesOrder.customer_id == int(customer_id))
         text = (search or "").strip()
@@ -831,6 +836,7 @@ def _tax_rows(totals: Totals, lang: str) -> list[dict]:
 def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "quotations", "read")
     o = _order(session, order_id)
+    permissions.check_visible(session, actor, "quotations", o.owner_id)
     customer = session.get(Customer, o.customer_id)
     lines = _lines(session, o.id)
     totals = compute_totals([line for line in lines if not line.optional])

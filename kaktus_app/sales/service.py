@@ -135,10 +135,12 @@ def create_opportunity(session: Session, actor: Actor, data: dict) -> Opportunit
     return opportunity
 
 
-def _get(session: Session, opportunity_id: int) -> Opportunity:
+def _get(session: Session, opportunity_id: int, actor: Actor | None = None) -> Opportunity:
     opportunity = session.get(Opportunity, opportunity_id)
     if opportunity is None:
         raise NotFound()
+    if actor is not None:
+        permissions.check_visible(session, actor, "opportunities", opportunity.owner_id)
     return opportunity
 
 
@@ -149,7 +151,7 @@ def _check_version(opportunity: Opportunity, expected_version: int | None) -> No
 
 def update_opportunity(session: Session, actor: Actor, opportunity_id: int, data: dict, expected_version: int | None = None) -> Opportunity:
     permissions.require(session, actor, "opportunities", "update")
-    opportunity = _get(session, opportunity_id)
+    opportunity = _get(session, opportunity_id, actor)
     _check_version(opportunity, expected_version)
     clean = _validate(session, actor, data, opportunity)
     clean.pop("stage_id", None)
@@ -235,7 +237,7 @@ def move_opportunity(
     or edited it meanwhile) raises Conflict and changes nothing.
     """
     permissions.require(session, actor, "opportunities", "update")
-    opportunity = _get(session, opportunity_id)
+    opportunity = _get(session, opportunity_id, actor)
     stage = _stage(session, to_stage_id)
     if opportunity.version != (expected_version if expected_version is not None else opportunity.version):
         raise Conflict("sales.conflict_moved", name=opportunity.name, stage=session.get(Stage, opportunity.stage_id).name)
@@ -264,7 +266,7 @@ def move_opportunity(
 
 def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     permissions.require(session, actor, "opportunities", "update")
-    opportunity = _get(session, opportunity_id)
+    opportunity = _get(session, opportunity_id, actor)
     if opportunity.state != "open":
         raise DomainError("sales.error.not_open")
     won = next((s for s in stages_for_team(session, opportunity.team_id) if s.is_won), None)
@@ -283,7 +285,7 @@ def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity
 
 def mark_lost(session: Session, actor: Actor, opportunity_id: int, reason: str) -> Opportunity:
     permissions.require(session, actor, "opportunities", "update")
-    opportunity = _get(session, opportunity_id)
+    opportunity = _get(session, opportunity_id, actor)
     if opportunity.state != "open":
         raise DomainError("sales.error.not_open")
     reason = (reason or "").strip()
@@ -305,7 +307,7 @@ def mark_lost(session: Session, actor: Actor, opportunity_id: int, reason: str) 
 def restore(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     """Re-open a won or lost opportunity in its first non-won stage it had (or the first stage)."""
     permissions.require(session, actor, "opportunities", "update")
-    opportunity = _get(session, opportunity_id)
+    opportunity = _get(session, opportunity_id, actor)
     if opportunity.state == "open":
         raise DomainError("sales.error.already_open")
     from_state, from_stage = opportunity.state, opportunity.stage_id
@@ -333,7 +335,10 @@ def restore(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
 # ----------------------------------------------------------------------------------------- board
 
 
-def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = ""):
+def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = "", visible=None):
+    clause = permissions.owner_clause(Opportunity.owner_id, visible)
+    if clause is not None:
+        query = query.where(clause)
     if mine:
         query = query.where(Opportunity.owner_id == actor.id)
     elif owner_id:
@@ -397,7 +402,7 @@ def board(
     """Every column with its count and sums (one GROUP BY) and its first ``per_column`` cards."""
     permissions.require(session, actor, "opportunities", "read")
     stages = stages_for_team(session, team_id if team_id is not None else actor.team_id)
-    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
+    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search, visible=permissions.visible_owner_ids(session, actor, "opportunities"))
     totals_query = _board_filters(
         select(
             Opportunity.stage_id,
@@ -441,7 +446,7 @@ def column_cards(
 ) -> list[dict]:
     permissions.require(session, actor, "opportunities", "read")
     stage = _stage(session, stage_id)
-    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search)
+    filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search, visible=permissions.visible_owner_ids(session, actor, "opportunities"))
     rows = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).offset(offset).limit(limit)).all()
     return _cards(session, list(rows), lang)
 
@@ -465,12 +470,14 @@ def list_opportunities(
     lang: str = "en",
 ) -> dict:
     permissions.require(session, actor, "opportunities", "read")
+    visible = permissions.visible_owner_ids(session, actor, "opportunities")
+
     def filtered(query):
         if stage_id:
             query = query.where(Opportunity.stage_id == int(stage_id))
         if state:
             query = query.where(Opportunity.state == state)
-        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else owner_id, tag=tag, search=search)
+        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else owner_id, tag=tag, search=search, visible=visible)
 
     at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
     column = SORTS.get(sort, Opportunity.updated_at)
@@ -501,7 +508,7 @@ def list_opportunities(
 
 def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "opportunities", "read")
-    o = _get(session, opportunity_id)
+    o = _get(session, opportunity_id, actor)
     customer = session.get(Customer, o.customer_id) if o.customer_id else None
     stages = stages_for_team(session, o.team_id)
     names = {s.id: s.name for s in session.exec(select(Stage))}

@@ -11,6 +11,7 @@ import re
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
@@ -79,7 +80,10 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
 
     opp_filters = [_range(func.lower(Opportunity.name), low)]
     for row in session.exec(
-        select(Opportunity.id, Opportunity.name, Opportunity.state).where(or_(*opp_filters)).order_by(Opportunity.id.desc()).limit(limit)
+        select(Opportunity.id, Opportunity.name, Opportunity.state)
+        .where(or_(*opp_filters), *([clause] if (clause := permissions.owner_clause(Opportunity.owner_id, permissions.visible_owner_ids(session, actor, "opportunities"))) is not None else []))
+        .order_by(Opportunity.id.desc())
+        .limit(limit)
     ):
         result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})
     return result

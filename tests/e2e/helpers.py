@@ -38,6 +38,7 @@ PASSWORDS = {
     "dewi": "kaktus-dewi-2026",
     "budi": "kaktus-budi-2026",
     "rina": "kaktus-rina-2026",
+    "sari": "kaktus-sari-2026",
 }
 
 # Playwright's timeout for actions; the suite runs on a 2-core machine.

@@ -53,7 +53,7 @@ def redis_app(tmp_path_factory):
 @pytest.mark.own_app
 def test_redis_prod_runs_several_workers_and_sessions_hold_across_them(redis_app, browsers):
     assert worker_count(redis_app) >= 2, "with Redis, prod should serve the app with several workers:\n" + redis_app.log_tail(30)
-    pages = [browsers.new_user_context(user, app=redis_app) for user in ("dewi", "budi", "admin")]
+    pages = [browsers.new_user_context(user, app=redis_app) for user in ("dewi", "sari", "admin")]
     # Every reload opens a new websocket, which may land on any worker: the session must hold.
     for page in pages:
         for _ in range(2):
@@ -61,7 +61,7 @@ def test_redis_prod_runs_several_workers_and_sessions_hold_across_them(redis_app
             expect(page.locator("#user-menu")).to_be_visible()
             expect(page).not_to_have_url(re.compile(r"/login"))
     expect(pages[0].locator("#user-menu")).to_contain_text("Dewi Lestari")
-    expect(pages[1].locator("#user-menu")).to_contain_text("Budi Santoso")
+    expect(pages[1].locator("#user-menu")).to_contain_text("Sari Kusuma")
 
 
 def _open_deal_in(app, stage: str) -> tuple[int, str]:
@@ -100,7 +100,7 @@ def test_redis_workers_share_the_live_pipeline(redis_app, browsers):
     opp_id, name = _open_deal_in(redis_app, "New")
     card = f"#kanban-card-{opp_id}"
     boards, workers = [], []
-    users = ["dewi", "budi", "admin", "dewi", "budi", "admin", "dewi", "budi"]
+    users = ["sari", "admin", "sari", "admin", "sari", "admin", "sari", "admin"]  # see every team's deals
     for user in users:
         # Open boards until at least two workers hold one (the kernel spreads the connections).
         if len(boards) >= 3 and len(set(workers)) >= 2:

@@ -60,3 +60,16 @@ def test_admin_changes_a_profile_and_the_salesperson_sees_costs(app_server, new_
     _open(dewi, "/products")
     expect(dewi.locator("#product-row-NB-AYAM")).to_be_visible()
     expect(dewi.locator(".cost-cell")).to_have_count(0)
+
+
+def test_a_salesperson_cannot_open_another_teams_opportunity_by_url(app_server, new_user_context):
+    dewi_id = app_server.query("SELECT id FROM app_user WHERE username = 'dewi'")[0][0]
+    opp_id, name = app_server.query("SELECT id, name FROM opportunity WHERE owner_id = ? ORDER BY id LIMIT 1", dewi_id)[0]
+    budi = new_user_context("budi")
+    _open(budi, f"/opportunities/{opp_id}")
+    expect(budi.get_by_text("Not found.")).to_be_visible()
+    expect(budi.get_by_text(name)).to_have_count(0)
+    # Her sales manager opens it.
+    sari = new_user_context("sari")
+    _open(sari, f"/opportunities/{opp_id}")
+    expect(sari.locator("#page-title")).to_have_text(name)

@@ -3,7 +3,7 @@
 dewi creates the company "PT. KITA" and its contact person "Yeyen"; a lead for a catering order;
 converts it into an opportunity for PT. KITA (and a second lead through "create a new customer");
 sets the target revenue and probability; schedules a call; finds the card on the kanban and drags it
-to Negotiation while budi, with the pipeline open in another browser, sees it move without a
+to Negotiation while sari, her sales manager, with the pipeline open in another browser, sees it move without a
 reload; finally the UI is switched to Bahasa Indonesia.
 
 Each step checks what the user sees and, where it matters, what was stored.
@@ -369,10 +369,10 @@ def test_seed_flow_from_customer_to_live_kanban(app_server, new_user_context):
     schedule_call(dewi, app, opp_id)
 
     # Both salespeople open the board.
-    budi = new_user_context("budi")
+    sari = new_user_context("sari")  # the sales manager above dewi in the role tree
     card = f"#kanban-card-{opp_id}"
     negotiation = "#kanban-column-negotiation"
-    for page in (dewi, budi):
+    for page in (dewi, sari):
         open_board(page, "Nasi box 300")
         expect(page.locator(card)).to_be_visible()
         expect(page.locator(card)).to_contain_text(COMPANY)
@@ -384,11 +384,11 @@ def test_seed_flow_from_customer_to_live_kanban(app_server, new_user_context):
     drag(dewi, dewi.locator(card), dewi.locator(negotiation))
     expect(dewi.locator(negotiation).locator(card)).to_be_visible()
     started = time.monotonic()
-    expect(budi.locator(negotiation).locator(card)).to_be_visible(timeout=LIVE_WITHIN_MS)
-    print(f"\n[e2e] budi saw the move after {1000 * (time.monotonic() - started):.0f} ms (incl. polling)")
+    expect(sari.locator(negotiation).locator(card)).to_be_visible(timeout=LIVE_WITHIN_MS)
+    print(f"\n[e2e] sari saw the move after {1000 * (time.monotonic() - started):.0f} ms (incl. polling)")
     assert stage_of(app, opp_id) == "Negotiation"
-    # budi never reloaded: his page still has the search he typed.
-    expect(budi.locator("#pipeline-search")).to_have_value("Nasi box 300")
+    # sari never reloaded: her page still has the search she typed.
+    expect(sari.locator("#pipeline-search")).to_have_value("Nasi box 300")
 
     # Bahasa Indonesia.
     dewi.locator("#language-switch").select_option("id")

@@ -82,3 +82,30 @@ def test_an_admin_changes_a_profile_and_it_takes_effect(seeded, admin, dewi):
 
     change = seeded.exec(select(AuditLog).where(AuditLog.module == "profiles")).all()[-1]
     assert change.action == "permission_change" and "products" in change.changes
+
+
+def test_records_are_visible_up_the_role_tree_and_by_sharing_rule(seeded, dewi, budi, sari, admin):
+    from kaktus_app.auth.models import SharingRule
+    from kaktus_app.errors import NotFound
+    from kaktus_app.search import service as search
+
+    dewis = sales.create_opportunity(seeded, dewi, {"name": "Nasi box Dewi", "expected_revenue": "1"})
+    budis = sales.create_opportunity(seeded, budi, {"name": "Nasi box Budi", "expected_revenue": "1"})
+    names = lambda actor: {r["name"] for r in sales.list_opportunities(seeded, actor)["rows"]}  # noqa: E731
+    # Salespeople of different teams: each sees only their own (opportunities are shared per team).
+    assert names(dewi) == {"Nasi box Dewi"} and names(budi) == {"Nasi box Budi"}
+    with pytest.raises(NotFound):
+        sales.get_opportunity(seeded, budi, dewis.id)
+    with pytest.raises(NotFound):
+        sales.move_opportunity(seeded, budi, dewis.id, dewis.stage_id)
+    board = sales.board(seeded, budi)
+    assert {c["name"] for col in board["columns"] for c in col["cards"]} == {"Nasi box Budi"}
+    assert [o["id"] for o in search.search(seeded, budi, "nasi box")["opportunities"]] == [budis.id]
+    # The sales manager above them and the administrator see both.
+    assert names(sari) == names(admin) == {"Nasi box Dewi", "Nasi box Budi"}
+    # A sharing rule opens the module to everybody.
+    rule = seeded.exec(select(SharingRule).where(SharingRule.module == "opportunities")).one()
+    rule.access = "all"
+    seeded.add(rule)
+    seeded.info.pop("visible", None)
+    assert names(budi) == {"Nasi box Dewi", "Nasi box Budi"}

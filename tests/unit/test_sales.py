@@ -67,16 +67,16 @@ def test_many_inserts_at_the_same_place_renumber_without_losing_order(seeded, de
     assert _column(seeded, "New") == [*names, "first"]
 
 
-def test_a_stale_move_is_refused_and_changes_nothing(seeded, dewi, budi):
+def test_a_stale_move_is_refused_and_changes_nothing(seeded, dewi, sari):
     opp = _opp(seeded, dewi, "Tumpeng")
     version = opp.version
     service.move_opportunity(seeded, dewi, opp.id, _stages(seeded)["Qualified"].id, expected_version=version)
     with pytest.raises(Conflict) as conflict:
-        service.move_opportunity(seeded, budi, opp.id, _stages(seeded)["Proposition"].id, expected_version=version)
+        service.move_opportunity(seeded, sari, opp.id, _stages(seeded)["Proposition"].id, expected_version=version)
     assert conflict.value.params["stage"] == "Qualified"
     assert seeded.get(Opportunity, opp.id).stage_id == _stages(seeded)["Qualified"].id
     with pytest.raises(Conflict):
-        service.update_opportunity(seeded, budi, opp.id, {"name": "X"}, expected_version=version)
+        service.update_opportunity(seeded, sari, opp.id, {"name": "X"}, expected_version=version)
 
 
 def test_unknown_stage_is_refused(seeded, dewi):
@@ -111,13 +111,13 @@ def test_dropping_on_won_marks_it_won(seeded, dewi):
     assert moved.state == "won" and moved.closed_at is not None
 
 
-def test_board_counts_and_sums_match_the_data(seeded, dewi, budi):
+def test_board_counts_and_sums_match_the_data(seeded, dewi, budi, sari):
     for index in range(7):
         _opp(seeded, dewi if index % 2 else budi, f"D{index}", stage=["New", "Qualified", "New"][index % 3], revenue=str(1_000_000 * (index + 1)))
     lost = _opp(seeded, dewi, "lost one", revenue="99.000.000")
     service.mark_lost(seeded, dewi, lost.id, "other")
     seeded.commit()
-    board = service.board(seeded, dewi, per_column=2)
+    board = service.board(seeded, sari, per_column=2)  # the sales manager sees both salespeople's deals
     columns = {c["name"]: c for c in board["columns"]}
     assert [c["name"] for c in board["columns"]] == ["New", "Qualified", "Proposition", "Negotiation", "Won"]
     new = columns["New"]
@@ -128,19 +128,19 @@ def test_board_counts_and_sums_match_the_data(seeded, dewi, budi):
     assert len(new["cards"]) == 2
     mine = service.board(seeded, dewi, mine=True)
     assert all(card["owner"] == "Dewi Lestari" for col in mine["columns"] for card in col["cards"])
-    more = service.column_cards(seeded, dewi, new["id"], offset=2, limit=10)
+    more = service.column_cards(seeded, sari, new["id"], offset=2, limit=10)
     assert len(more) == len(expected) - 2
     assert {c["id"] for c in more}.isdisjoint({c["id"] for c in new["cards"]})
 
 
-def test_list_filters_and_sorting(seeded, dewi, budi):
+def test_list_filters_and_sorting(seeded, dewi, budi, sari):
     _opp(seeded, dewi, "Alpha", revenue="5.000.000")
     _opp(seeded, budi, "Beta", revenue="9.000.000", stage="Qualified")
     seeded.commit()
-    by_revenue = service.list_opportunities(seeded, dewi, sort="expected_revenue", desc=True)
+    by_revenue = service.list_opportunities(seeded, sari, sort="expected_revenue", desc=True)
     assert [r["name"] for r in by_revenue["rows"]] == ["Beta", "Alpha"]
     assert [r["name"] for r in service.list_opportunities(seeded, dewi, owner_id="me")["rows"]] == ["Alpha"]
-    assert [r["name"] for r in service.list_opportunities(seeded, dewi, search="bet")["rows"]] == ["Beta"]
+    assert [r["name"] for r in service.list_opportunities(seeded, sari, search="bet")["rows"]] == ["Beta"]
     assert by_revenue["rows"][0]["weighted"] == "Rp 2.700.000"
 
 

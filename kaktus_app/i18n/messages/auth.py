@@ -52,6 +52,7 @@ MESSAGES = {
     "audit.module.profiles": ("Profiles", "Profil"),
     "audit.module.purchase_orders": ("Purchase orders", "Pesanan pembelian"),
     "audit.module.quotations": ("Quotations & orders", "Penawaran & pesanan"),
+    "audit.module.roles": ("Roles and sharing", "Peran dan berbagi"),
     "audit.module.saved_filters": ("Saved filters", "Filter tersimpan"),
     "audit.module.settings": ("Settings", "Pengaturan"),
     "audit.module.stages": ("Pipeline stages", "Tahap pipeline"),
