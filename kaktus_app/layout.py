@@ -39,6 +39,7 @@ def user_menu() -> rx.Component:
                     rx.menu.item(t("audit.title"), on_click=rx.redirect("/admin/audit"), id="menu-audit"),
                     rx.menu.item(t("profiles.title"), on_click=rx.redirect("/admin/profiles"), id="menu-profiles"),
                     rx.menu.item(t("users.title"), on_click=rx.redirect("/admin/users"), id="menu-users"),
+                    rx.menu.item(t("roles.title"), on_click=rx.redirect("/admin/roles"), id="menu-roles"),
                 ),
             ),
             rx.menu.item(t("auth.security"), on_click=rx.redirect("/account/security"), id="menu-security"),

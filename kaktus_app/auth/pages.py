@@ -6,7 +6,7 @@ import reflex as rx
 
 from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.models import AUDIT_ACTIONS
-from kaktus_app.auth.state import AuditState, AuthState, ProfilesState, SecurityState, UsersState
+from kaktus_app.auth.state import AuditState, AuthState, ProfilesState, RolesState, SecurityState, UsersState
 from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import (
     card,
@@ -416,6 +416,110 @@ def users_page() -> rx.Component:
             ),
             open=US.shown_password != "",
             on_open_change=US.hide_password,
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# ------------------------------------------------------------------------------ roles and sharing
+
+RS = RolesState
+
+
+def _role_row(role: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.hstack(rx.icon("corner-down-right", size=14, color=rx.color("gray", 8)), rx.text(role["name"].to(str), weight="medium", size="2"), padding_left=role["indent"].to(str), spacing="1")),
+        rx.table.cell(
+            rx.el.select(
+                rx.el.option("—", value=""),
+                rx.foreach(RS.roles, lambda r: rx.el.option(r["name"], value=r["id"].to_string())),
+                value=role["parent_id"].to_string(),
+                on_change=lambda v: RS.set_parent(role, v),
+                class_name="kaktus-select role-parent",
+            )
+        ),
+        rx.table.cell(
+            rx.el.select(
+                rx.foreach(RS.profiles, lambda p: rx.el.option(p["name"], value=p["id"])),
+                value=role["profile_key"].to(str),
+                on_change=lambda v: RS.set_profile(role, v),
+                class_name="kaktus-select role-profile",
+            )
+        ),
+        rx.table.cell(rx.text(role["people"].to(str), size="1", color_scheme="gray")),
+        id="role-" + role["id"].to_string(),
+        class_name="role-row",
+    )
+
+
+@staff_page("/admin/roles", "roles.title", on_load=RS.load)
+def roles_page() -> rx.Component:
+    return rx.vstack(
+        page_header(t("roles.title"), subtitle=t("roles.subtitle")),
+        rx.cond(
+            RS.allowed,
+            rx.vstack(
+                card(
+                    rx.heading(t("roles.tree"), size="3"),
+                    data_table(
+                        [plain_header("roles.role"), plain_header("roles.reports_to"), plain_header("roles.profile"), plain_header("roles.people")],
+                        RS.roles,
+                        _role_row,
+                        table_id="roles-table",
+                    ),
+                    rx.form(
+                        rx.hstack(
+                            field("roles.new_role", text_input("name"), RS.errors["name"]),
+                            field(
+                                "roles.reports_to",
+                                rx.el.select(
+                                    rx.el.option("—", value=""),
+                                    rx.foreach(RS.roles, lambda r: rx.el.option(r["name"], value=r["id"].to_string())),
+                                    name="parent_id",
+                                    class_name="kaktus-select",
+                                    id="field-parent_id",
+                                ),
+                                RS.errors["parent_id"],
+                            ),
+                            field(
+                                "roles.profile",
+                                rx.el.select(rx.foreach(RS.profiles, lambda p: rx.el.option(p["name"], value=p["id"])), name="profile_key", class_name="kaktus-select", id="field-profile_key"),
+                                RS.errors["profile_key"],
+                            ),
+                            rx.button(rx.icon("plus", size=16), t("roles.add"), type="submit", id="add-role"),
+                            align="end",
+                            spacing="3",
+                            wrap="wrap",
+                        ),
+                        on_submit=RS.add_role,
+                        reset_on_submit=False,
+                        key="role-" + RS.add_key.to_string(),
+                    ),
+                ),
+                card(
+                    rx.heading(t("roles.sharing"), size="3"),
+                    rx.text(t("roles.sharing_help"), size="2", color_scheme="gray"),
+                    rx.foreach(
+                        RS.rules,
+                        lambda rule: rx.hstack(
+                            rx.text(rx.match(rule["module"].to(str), *[(m, t(f"audit.module.{m}" if m != "purchasing" else "audit.module.purchase_orders")) for m in permissions.MODULES], rule["module"].to(str)), size="2", min_width="200px"),
+                            rx.el.select(
+                                *[rx.el.option(t(f"roles.sharing.{a}"), value=a) for a in permissions.SHARING],
+                                value=rule["access"].to(str),
+                                on_change=lambda v: RS.set_sharing(rule["module"].to(str), v),
+                                class_name="kaktus-select",
+                                id="sharing-" + rule["module"].to(str),
+                            ),
+                            align="center",
+                        ),
+                    ),
+                    max_width="640px",
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            rx.callout(t("error.permission_denied"), icon="lock", color_scheme="red", id="roles-denied"),
         ),
         width="100%",
         spacing="3",

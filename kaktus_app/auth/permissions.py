@@ -279,3 +279,88 @@ def check_visible(session: Session, actor, module: str, owner_id) -> None:
     visible = visible_owner_ids(session, actor, module)
     if visible is not None and owner_id is not None and owner_id not in visible:
         raise NotFound()
+
+
+def role_tree(session: Session) -> list[dict]:
+    """Every role in tree order with its depth, profile and people."""
+    from kaktus_app.auth.models import Role, User
+
+    roles = list(session.exec(select(Role).order_by(Role.name)))
+    people: dict[int, list[str]] = {}
+    for user in session.exec(select(User).where(User.is_active == True).order_by(User.full_name)):  # noqa: E712
+        people.setdefault(user.role_id, []).append(user.full_name)
+    profiles = {p.key: p.name for p in session.exec(select(Profile))}
+    children: dict[int | None, list] = {}
+    for role in roles:
+        children.setdefault(role.parent_id, []).append(role)
+    out: list[dict] = []
+
+    def walk(parent_id, depth):
+        for role in children.get(parent_id, []):
+            out.append({
+                "id": role.id, "name": role.name, "depth": depth, "parent_id": role.parent_id or "", "profile_key": role.profile_key,
+                "profile": profiles.get(role.profile_key, role.profile_key), "people": ", ".join(people.get(role.id, [])),
+                "indent": f"{depth * 1.5}rem",
+            })
+            walk(role.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def save_role(session: Session, actor, role_id: int | None, data: dict):
+    """Add a role or change its name, parent or profile (the tree never gets a cycle)."""
+    from kaktus_app.auth.models import Role
+    from kaktus_app.errors import NotFound
+    from kaktus_app.validation import Errors, clean_text
+
+    if not actor.is_admin:
+        raise PermissionDenied()
+    errors = Errors()
+    name = errors.check("name", clean_text, data.get("name"), required=True, max_length=80)
+    role = session.get(Role, int(role_id)) if role_id else None
+    if role_id and role is None:
+        raise NotFound()
+    other = session.exec(select(Role.id).where(Role.name == name)).first() if name else None
+    if other is not None and (role is None or other != role.id):
+        errors.add("name", "roles.error.name_taken")
+    parent_raw = str(data.get("parent_id") or "").strip()
+    parent_id = int(parent_raw) if parent_raw.isdigit() else None
+    if parent_raw and (parent_id is None or session.get(Role, parent_id) is None):
+        errors.add("parent_id", "roles.error.parent_unknown")
+    if role is not None and parent_id is not None:
+        seen, current = set(), parent_id
+        while current is not None and current not in seen:
+            if current == role.id:
+                errors.add("parent_id", "roles.error.cycle")
+                break
+            seen.add(current)
+            current = session.get(Role, current).parent_id
+    profile_key = str(data.get("profile_key") or "")
+    if session.exec(select(Profile.id).where(Profile.key == profile_key)).first() is None and profile_key not in DEFAULT_PROFILES:
+        errors.add("profile_key", "users.error.role_unknown")
+    errors.raise_if_any()
+    role = role or Role(name=name)
+    role.name, role.parent_id, role.profile_key = name, parent_id, profile_key
+    session.add(role)
+    session.flush()
+    session.info.pop("visible", None)
+    return role
+
+
+def set_sharing(session: Session, actor, module: str, rule: str) -> None:
+    from kaktus_app.auth.models import SharingRule
+
+    if not actor.is_admin:
+        raise PermissionDenied()
+    if module not in MODULES or rule not in SHARING:
+        raise ValidationError({"access": "roles.error.sharing"})
+    row = session.exec(select(SharingRule).where(SharingRule.module == module)).first() or SharingRule(module=module)
+    row.access = rule
+    session.add(row)
+    session.flush()
+    session.info.pop("visible", None)
+
+
+def sharing_rules(session: Session) -> list[dict]:
+    return [{"module": m, "access": sharing(session, m)} for m in MODULES]

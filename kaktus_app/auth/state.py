@@ -405,3 +405,75 @@ class UsersState(rx.State):
         self.shown_password, self.shown_for = "", ""
 
 
+
+
+class RolesState(rx.State):
+    """/admin/roles: the role tree and the sharing rules."""
+
+    roles: list[dict] = []
+    rules: list[dict] = []
+    profiles: list[dict] = []
+    allowed: bool = True
+    errors: dict[str, str] = {}
+    add_key: int = 0
+
+    async def _reload(self):
+        from kaktus_app.auth import permissions
+
+        self.roles = await db.run(permissions.role_tree)
+        self.rules = await db.run(permissions.sharing_rules)
+
+    @rx.event
+    async def load(self):
+        from kaktus_app.auth import users
+
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        self.allowed, self.errors = actor.is_admin, {}
+        if actor.is_admin:
+            self.profiles = await db.run(users.roles)
+            await self._reload()
+
+    async def _save(self, role_id, data: dict):
+        from kaktus_app.auth import permissions
+        from kaktus_app.ui.form_state import error_messages
+
+        actor = await require_actor(self)
+        self.errors = {}
+        try:
+            await db.run(permissions.save_role, actor, role_id, data)
+        except DomainError as exc:
+            self.errors, general = await error_messages(self, exc)
+            await self._reload()
+            return rx.toast.error(next(iter(self.errors.values()), general))
+        await self._reload()
+        return rx.toast.success(translate("users.saved", await current_lang(self)))
+
+    @rx.event
+    async def add_role(self, form: dict):
+        result = await self._save(None, form)
+        if not self.errors:
+            self.add_key += 1
+        return result
+
+    @rx.event
+    async def set_parent(self, role: dict, parent_id: str):
+        return await self._save(role["id"], {"name": role["name"], "parent_id": parent_id, "profile_key": role["profile_key"]})
+
+    @rx.event
+    async def set_profile(self, role: dict, profile_key: str):
+        return await self._save(role["id"], {"name": role["name"], "parent_id": role["parent_id"], "profile_key": profile_key})
+
+    @rx.event
+    async def set_sharing(self, module: str, access: str):
+        from kaktus_app.auth import permissions
+
+        actor = await require_actor(self)
+        try:
+            await db.run(permissions.set_sharing, actor, module, access)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(await current_lang(self)))
+        await self._reload()
+        return rx.toast.success(translate("users.saved", await current_lang(self)))

@@ -73,3 +73,22 @@ def test_a_salesperson_cannot_open_another_teams_opportunity_by_url(app_server, 
     sari = new_user_context("sari")
     _open(sari, f"/opportunities/{opp_id}")
     expect(sari.locator("#page-title")).to_have_text(name)
+
+
+def test_admin_opens_opportunities_to_everybody_with_a_sharing_rule(app_server, new_user_context):
+    dewi_id = app_server.query("SELECT id FROM app_user WHERE username = 'dewi'")[0][0]
+    opp_id, name = app_server.query("SELECT id, name FROM opportunity WHERE owner_id = ? ORDER BY id DESC LIMIT 1", dewi_id)[0]
+    admin = new_user_context("admin")
+    _open(admin, "/admin/roles")
+    expect(admin.locator(".role-row")).to_have_count(6)
+    expect(admin.locator("#roles-table")).to_contain_text("Sari Kusuma")
+    admin.locator("#sharing-opportunities").select_option("all")
+    expect(admin.get_by_text("Saved.").first).to_be_visible()
+    budi = new_user_context("budi")
+    _open(budi, f"/opportunities/{opp_id}")
+    expect(budi.locator("#page-title")).to_have_text(name)
+    # Back to the shipped rule (other tests rely on it).
+    admin.locator("#sharing-opportunities").select_option("team")
+    expect(admin.locator("#sharing-opportunities")).to_have_value("team")
+    _open(budi, f"/opportunities/{opp_id}")
+    expect(budi.get_by_text("Not found.")).to_be_visible()

@@ -109,3 +109,29 @@ def test_records_are_visible_up_the_role_tree_and_by_sharing_rule(seeded, dewi, 
     seeded.add(rule)
     seeded.info.pop("visible", None)
     assert names(budi) == {"Nasi box Dewi", "Nasi box Budi"}
+
+
+def test_role_tree_edits_refuse_cycles_and_move_visibility(seeded, admin, dewi, budi):
+    from kaktus_app.auth.models import Role, User
+    from kaktus_app.errors import NotFound
+
+    tree = {r["name"]: r for r in permissions.role_tree(seeded)}
+    assert tree["Director"]["depth"] == 0 and tree["Salesperson"]["depth"] == 2 and "Dewi Lestari" in tree["Salesperson"]["people"]
+    with pytest.raises(ValidationError) as cycle:
+        permissions.save_role(seeded, admin, tree["Director"]["id"], {"name": "Director", "parent_id": tree["Salesperson"]["id"], "profile_key": "admin"})
+    assert cycle.value.errors == {"parent_id": "roles.error.cycle"}
+    with pytest.raises(PermissionDenied):
+        permissions.save_role(seeded, dewi, None, {"name": "Boss", "profile_key": "sales"})
+    lead = permissions.save_role(seeded, admin, None, {"name": "Team Lead Corporate", "parent_id": tree["Sales Manager"]["id"], "profile_key": "sales"})
+    # budi's role moves below dewi's new lead role: dewi (placed there) now sees budi's deals.
+    permissions.save_role(seeded, admin, tree["Salesperson"]["id"], {"name": "Salesperson", "parent_id": lead.id, "profile_key": "sales"})
+    dewi_user = seeded.get(User, dewi.id)
+    dewi_user.role_id = lead.id
+    seeded.add(dewi_user)
+    seeded.info.pop("visible", None)
+    budis = sales.create_opportunity(seeded, budi, {"name": "Budi's", "expected_revenue": "1"})
+    assert sales.get_opportunity(seeded, dewi, budis.id)["name"] == "Budi's"
+    permissions.set_sharing(seeded, admin, "opportunities", "private")
+    with pytest.raises(NotFound):
+        sales.get_opportunity(seeded, budi, sales.create_opportunity(seeded, dewi, {"name": "Dewi's", "expected_revenue": "1"}).id)
+    assert seeded.exec(select(Role).where(Role.name == "Team Lead Corporate")).one().parent_id == tree["Sales Manager"]["id"]
