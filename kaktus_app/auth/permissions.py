@@ -353,7 +353,7 @@ def set_sharing(session: Session, actor, module: str, rule: str) -> None:
 
     if not actor.is_admin:
         raise PermissionDenied()
-    if module not in MODULES or rule not in SHARING:
+    if module not in SHARED_MODULES or rule not in SHARING:
         raise ValidationError({"access": "roles.error.sharing"})
     row = session.exec(select(SharingRule).where(SharingRule.module == module)).first() or SharingRule(module=module)
     row.access = rule
@@ -362,5 +362,9 @@ def set_sharing(session: Session, actor, module: str, rule: str) -> None:
     session.info.pop("visible", None)
 
 
+# The modules whose records have an owner (the others are shared by nature: the catalog, purchasing).
+SHARED_MODULES = ("customers", "leads", "opportunities", "quotations", "invoices")
+
+
 def sharing_rules(session: Session) -> list[dict]:
-    return [{"module": m, "access": sharing(session, m)} for m in MODULES]
+    return [{"module": m, "access": sharing(session, m)} for m in SHARED_MODULES]

@@ -152,6 +152,7 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound()
+    permissions.check_visible(session, actor, "customers", customer.owner_id)
     hidden = permissions.hidden(session, actor, "customers")
     data = {**data, **{f: getattr(customer, f) for f in permissions.FIELDS["customers"] if f in hidden or f not in data}}
     permissions.check_writes(session, actor, "customers", data, customer)
@@ -235,6 +236,7 @@ def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound()
+    permissions.check_visible(session, actor, "customers", customer.owner_id)
     names = user_names(session, [customer.owner_id])
     company = session.get(Customer, customer.company_id) if customer.company_id else None
     contacts = session.exec(select(Customer).where(Customer.company_id == customer.id).order_by(Customer.name_norm).limit(100)).all()
@@ -260,7 +262,10 @@ def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "
     return result
 
 
-def _filtered(query, actor: Actor, *, search: str, segment: str, city: str, owner_id, tag: str, kind: str, province: str = ""):
+def _filtered(query, actor: Actor, *, search: str, segment: str, city: str, owner_id, tag: str, kind: str, province: str = "", visible=None):
+    clause = permissions.owner_clause(Customer.owner_id, visible)
+    if clause is not None:
+        query = query.where(clause)
     text = (search or "").strip()
     if text:
         conditions = []
@@ -317,6 +322,7 @@ def list_customers(
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
     permissions.require(session, actor, "customers", "read")
     filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
+    filters["visible"] = permissions.visible_owner_ids(session, actor, "customers")
     column = SORTS.get(sort, Customer.name_norm)
     order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
     at = page_of(session, _filtered(select(Customer.id), actor, **filters), page, page_size, COUNT_CAP)

@@ -777,8 +777,13 @@ def list_invoices(
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
     permissions.require(session, actor, "invoices", "read")
+    visible = permissions.visible_owner_ids(session, actor, "invoices")
+
     def filtered(query):
         query = query.where(Invoice.state.in_(INVOICE_VIEWS.get(view, INVOICE_VIEWS["all"])))
+        clause = permissions.owner_clause(Invoice.owner_id, visible)
+        if clause is not None:
+            query = query.where(clause)
         if customer_id:
             query = query.where(Invoice.customer_id == int(customer_id))
         text = (search or "").strip()
@@ -868,6 +873,7 @@ def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -
 def get_invoice(session: Session, actor: Actor, invoice_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "invoices", "read")
     inv = _invoice(session, invoice_id)
+    permissions.check_visible(session, actor, "invoices", inv.owner_id)
     customer = session.get(Customer, inv.customer_id)
     order = session.get(SalesOrder, inv.order_id) if inv.order_id else None
     lines = session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id).order_by(InvoiceLine.sequence)).all()

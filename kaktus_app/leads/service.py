@@ -78,16 +78,18 @@ def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
     return lead
 
 
-def _get(session: Session, lead_id: int) -> Lead:
+def _get(session: Session, lead_id: int, actor: Actor | None = None) -> Lead:
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound()
+    if actor is not None:
+        permissions.check_visible(session, actor, "leads", lead.owner_id)
     return lead
 
 
 def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lead:
     permissions.require(session, actor, "leads", "update")
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     if lead.status == "converted":
         raise DomainError("leads.error.converted_readonly")
     clean = _validate(session, actor, data, lead)
@@ -103,7 +105,7 @@ def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lea
 
 def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "leads", "read")
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
     opportunity = session.get(Opportunity, lead.opportunity_id) if lead.opportunity_id else None
     return {
@@ -135,7 +137,12 @@ def list_leads(
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
     permissions.require(session, actor, "leads", "read")
+    visible = permissions.visible_owner_ids(session, actor, "leads")
+
     def filtered(query):
+        clause = permissions.owner_clause(Lead.owner_id, visible)
+        if clause is not None:
+            query = query.where(clause)
         if search.strip():
             like = f"%{search.strip().lower()}%"
             query = query.where(or_(func.lower(Lead.title).like(like), func.lower(Lead.company_name).like(like), func.lower(Lead.contact_name).like(like), Lead.email.like(like)))
@@ -175,7 +182,7 @@ def list_leads(
 
 def conversion_options(session: Session, actor: Actor, lead_id: int) -> dict:
     """Suggested customers (the linked one first, then likely duplicates) and their open opportunities."""
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     matches: list[dict] = []
     if lead.customer_id:
         c = session.get(Customer, lead.customer_id)
@@ -227,7 +234,7 @@ def convert_lead(
     The lead stays, marked converted and linked, and its activities follow it: history is kept.
     """
     permissions.require(session, actor, "opportunities", "create")
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     if lead.status != "open":
         raise DomainError("leads.error.not_open")
     if action not in ("convert", "merge"):
@@ -279,7 +286,7 @@ def convert_lead(
 
 def mark_lead_lost(session: Session, actor: Actor, lead_id: int, reason: str) -> Lead:
     permissions.require(session, actor, "leads", "update")
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     if lead.status != "open":
         raise DomainError("leads.error.not_open")
     reason = (reason or "").strip()
@@ -293,7 +300,7 @@ def mark_lead_lost(session: Session, actor: Actor, lead_id: int, reason: str) ->
 
 def reopen_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
     permissions.require(session, actor, "leads", "update")
-    lead = _get(session, lead_id)
+    lead = _get(session, lead_id, actor)
     if lead.status != "lost":
         raise DomainError("leads.error.not_lost")
     lead.status, lead.lost_reason, lead.updated_at = "open", "", utcnow()

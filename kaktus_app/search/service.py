@@ -32,6 +32,12 @@ def _range(column, prefix: str):
     return (column >= prefix) & (column < prefix_upper_bound(prefix))
 
 
+def _visible(session: Session, actor: Actor, module: str, owner_column) -> list:
+    """The WHERE clauses that keep search results to what the actor may see."""
+    clause = permissions.owner_clause(owner_column, permissions.visible_owner_ids(session, actor, module))
+    return [] if clause is None else [clause]
+
+
 def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[str, list[dict]]:
     """Up to ``limit`` hits per kind: {"customers": [...], "leads": [...], "opportunities": [...]}."""
     text = (query or "").strip()
@@ -56,7 +62,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
             break
         rows = session.exec(
             select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
-            .where(condition)
+            .where(condition, *_visible(session, actor, "customers", Customer.owner_id))
             .order_by(Customer.name_norm)
             .limit(limit)
         ).all()
@@ -74,14 +80,17 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     if phone:
         lead_filters.append(_range(Lead.phone, phone))
     for row in session.exec(
-        select(Lead.id, Lead.title, Lead.company_name, Lead.status).where(or_(*lead_filters)).order_by(Lead.id.desc()).limit(limit)
+        select(Lead.id, Lead.title, Lead.company_name, Lead.status)
+        .where(or_(*lead_filters), *_visible(session, actor, "leads", Lead.owner_id))
+        .order_by(Lead.id.desc())
+        .limit(limit)
     ):
         result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": row[2], "href": f"/leads/{row[0]}"})
 
     opp_filters = [_range(func.lower(Opportunity.name), low)]
     for row in session.exec(
         select(Opportunity.id, Opportunity.name, Opportunity.state)
-        .where(or_(*opp_filters), *([clause] if (clause := permissions.owner_clause(Opportunity.owner_id, permissions.visible_owner_ids(session, actor, "opportunities"))) is not None else []))
+        .where(or_(*opp_filters), *_visible(session, actor, "opportunities", Opportunity.owner_id))
         .order_by(Opportunity.id.desc())
         .limit(limit)
     ):

@@ -135,3 +135,26 @@ def test_role_tree_edits_refuse_cycles_and_move_visibility(seeded, admin, dewi, 
     with pytest.raises(NotFound):
         sales.get_opportunity(seeded, budi, sales.create_opportunity(seeded, dewi, {"name": "Dewi's", "expected_revenue": "1"}).id)
     assert seeded.exec(select(Role).where(Role.name == "Team Lead Corporate")).one().parent_id == tree["Sales Manager"]["id"]
+
+
+def test_narrowed_sharing_applies_to_customers_and_leads_too(seeded, admin, dewi, budi, sari):
+    from kaktus_app.errors import NotFound
+    from kaktus_app.leads import service as leads
+    from kaktus_app.search import service as search
+
+    kita = customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. KITA"})
+    lead = leads.create_lead(seeded, dewi, {"title": "Nasi box KITA", "customer_id": kita.id})
+    assert customers.list_customers(seeded, budi, search="kita")["total"] == 1  # shipped: open to all
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    permissions.set_sharing(seeded, admin, "leads", "private")
+    seeded.info.pop("visible", None)
+    assert customers.list_customers(seeded, budi, search="kita")["total"] == 0
+    assert leads.list_leads(seeded, budi)["total"] == 0
+    with pytest.raises(NotFound):
+        customers.get_customer(seeded, budi, kita.id)
+    with pytest.raises(NotFound):
+        leads.get_lead(seeded, budi, lead.id)
+    found = search.search(seeded, budi, "kita")
+    assert found["customers"] == [] and found["leads"] == []
+    assert customers.list_customers(seeded, sari, search="kita")["total"] == 1
+    assert [r["id"] for r in search.search(seeded, dewi, "kita")["customers"]] == [kita.id]
