@@ -334,8 +334,8 @@ def _user_row(user: rx.Var) -> rx.Component:
         rx.table.cell(rx.text(user["email"].to(str), size="2")),
         rx.table.cell(
             rx.el.select(
-                rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"])),
-                value=user["role"].to(str),
+                rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"].to_string())),
+                value=user["role_id"].to(str),
                 on_change=lambda v: US.set_role(user["id"].to(int), v),
                 class_name="kaktus-select user-role",
             )
@@ -383,13 +383,13 @@ def users_page() -> rx.Component:
                             field(
                                 "users.role",
                                 rx.el.select(
-                                    rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"])),
-                                    name="role",
-                                    default_value="sales",
+                                    rx.el.option("—", value=""),
+                                    rx.foreach(US.roles, lambda r: rx.el.option(r["name"], value=r["id"].to_string())),
+                                    name="role_id",
                                     class_name="kaktus-select",
-                                    id="field-role",
+                                    id="field-role_id",
                                 ),
-                                US.errors["role"],
+                                US.errors["role_id"],
                             ),
                             columns=rx.breakpoints(initial="1", sm="2"),
                             spacing="3",

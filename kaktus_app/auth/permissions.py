@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from kaktus_app.auth.models import Profile
-from kaktus_app.errors import PermissionDenied, ValidationError
+from kaktus_app.errors import DomainError, PermissionDenied, ValidationError
 
 MODULES = ("customers", "leads", "opportunities", "activities", "products", "quotations", "invoices", "purchasing")
 ACTIONS = ("create", "read", "update", "delete", "export", "import")
@@ -344,7 +344,16 @@ def save_role(session: Session, actor, role_id: int | None, data: dict):
     role.name, role.parent_id, role.profile_key = name, parent_id, profile_key
     session.add(role)
     session.flush()
+    from kaktus_app.auth.models import User
+
+    for user in session.exec(select(User).where(User.role_id == role.id, User.role != profile_key)):
+        if user.role == "admin" and len(session.exec(select(User.id).where(User.role == "admin", User.is_active == True)).all()) <= 1:  # noqa: E712
+            raise DomainError("users.error.last_admin")
+        user.role = profile_key  # the people of a role have its profile
+        session.add(user)
+    session.flush()
     session.info.pop("visible", None)
+    session.info.pop("access", None)
     return role
 
 

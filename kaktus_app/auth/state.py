@@ -346,7 +346,7 @@ class UsersState(rx.State):
         self.allowed = actor.is_admin
         self.errors, self.shown_password, self.shown_for = {}, "", ""
         if actor.is_admin:
-            self.roles = await db.run(users.roles)
+            self.roles = await db.run(users.role_nodes)
             await self._reload()
 
     async def _act(self, fn, *args):
@@ -378,10 +378,10 @@ class UsersState(rx.State):
         await self._reload()
 
     @rx.event
-    async def set_role(self, user_id: int, role: str):
+    async def set_role(self, user_id: int, role_id: str):
         from kaktus_app.auth import users
 
-        _, toast = await self._act(users.set_role, user_id, role)
+        _, toast = await self._act(users.set_role, user_id, role_id)
         return toast
 
     @rx.event

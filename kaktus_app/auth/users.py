@@ -43,18 +43,23 @@ def _active_admins(session: Session) -> int:
     return len(session.exec(select(User.id).where(User.role == "admin", User.is_active == True)).all())  # noqa: E712
 
 
-def _place(session: Session, user: User) -> None:
-    """Put the user at the default place of the role tree for the profile."""
-    from kaktus_app.auth.models import Role
-    from kaktus_app.auth.permissions import PLACE_BY_PROFILE
-
-    role = session.exec(select(Role).where(Role.name == PLACE_BY_PROFILE.get(user.role, ""))).first()
-    user.role_id = role.id if role else None
-    session.add(user)
-
-
 def roles(session: Session) -> list[dict]:
+    """The profiles (for the role tree's profile pickers)."""
     return [{"id": p.key, "name": p.name} for p in session.exec(select(Profile).order_by(Profile.id))]
+
+
+def role_nodes(session: Session) -> list[dict]:
+    """The roles of the tree, for assigning users: {"id": role id, "name": "Salesperson (Salesperson)"}."""
+    from kaktus_app.auth.models import Role
+
+    names = {p.key: p.name for p in session.exec(select(Profile))}
+    return [{"id": r.id, "name": f"{r.name} · {names.get(r.profile_key, r.profile_key)}"} for r in session.exec(select(Role).order_by(Role.name))]
+
+
+def _role(session: Session, role_id):
+    from kaktus_app.auth.models import Role
+
+    return session.get(Role, int(role_id)) if str(role_id or "").isdigit() else None
 
 
 def list_users(session: Session, actor: Actor, lang: str = "en") -> list[dict]:
@@ -63,7 +68,7 @@ def list_users(session: Session, actor: Actor, lang: str = "en") -> list[dict]:
     return [
         {
             "id": u.id, "username": u.username, "full_name": u.full_name, "email": u.email, "role": u.role,
-            "role_name": names.get(u.role, u.role), "active": u.is_active, "two_factor": u.totp_enabled,
+            "role_id": str(u.role_id or ""), "role_name": names.get(u.role, u.role), "active": u.is_active, "two_factor": u.totp_enabled,
             "last_login": format_datetime(u.last_login_at, lang), "is_me": u.id == actor.id,
         }
         for u in session.exec(select(User).order_by(User.is_active.desc(), User.full_name))
@@ -81,26 +86,29 @@ def invite_user(session: Session, actor: Actor, data: dict) -> tuple[User, str]:
         errors.add("username", "users.error.username_taken")
     full_name = errors.check("full_name", clean_text, data.get("full_name"), required=True, max_length=120)
     email = errors.check("email", parse_email, data.get("email"))
-    role = str(data.get("role") or "")
-    if session.exec(select(Profile.id).where(Profile.key == role)).first() is None:
-        errors.add("role", "users.error.role_unknown")
+    node = _role(session, data.get("role_id"))
+    if node is None:
+        errors.add("role_id", "users.error.role_unknown")
     errors.raise_if_any()
     password = temporary_password()
-    user = create_user(session, username=username, full_name=full_name, password=password, role=role, email=email or "")
-    _place(session, user)
+    user = create_user(session, username=username, full_name=full_name, password=password, role=node.profile_key, email=email or "")
+    user.role_id = node.id
+    session.add(user)
     session.flush()
     return user, password
 
 
-def set_role(session: Session, actor: Actor, user_id: int, role: str) -> User:
+def set_role(session: Session, actor: Actor, user_id: int, role_id) -> User:
+    """Put the user at a role of the tree; they take that role's profile."""
     _require_admin(actor)
     user = _user(session, user_id)
-    if session.exec(select(Profile.id).where(Profile.key == role)).first() is None:
-        raise ValidationError({"role": "users.error.role_unknown"})
-    if user.role == "admin" and role != "admin" and _active_admins(session) <= 1:
+    node = _role(session, role_id)
+    if node is None:
+        raise ValidationError({"role_id": "users.error.role_unknown"})
+    if user.role == "admin" and node.profile_key != "admin" and _active_admins(session) <= 1:
         raise DomainError("users.error.last_admin")
-    user.role = role
-    _place(session, user)
+    user.role_id, user.role = node.id, node.profile_key
+    session.add(user)
     session.flush()
     return user
 

@@ -23,7 +23,8 @@ def test_invite_sign_in_change_password_and_deactivate(app_server, browsers, new
     admin.locator("#field-username").fill("yuni")
     admin.locator("#field-full_name").fill("Yuni Marlina")
     admin.locator("#field-email").fill("yuni@kaktusberduri.co.id")
-    admin.locator("#field-role").select_option("marketing")
+    marketing = app_server.query("SELECT id FROM role WHERE name = 'Marketing'")[0][0]
+    admin.locator("#field-role_id").select_option(str(marketing))
     admin.locator("#invite-user").click()
     expect(admin.locator("#temporary-password")).to_have_text(re.compile(r"^\w{4}-\w{4}-\w{4}-\w{4}$"))
     password = admin.locator("#temporary-password").inner_text()
@@ -48,6 +49,21 @@ def test_invite_sign_in_change_password_and_deactivate(app_server, browsers, new
     yuni.locator("#field-repeat").fill("tumpeng-kuning-2026")
     yuni.locator("#change-password").click()
     expect(yuni.get_by_text("Password changed.")).to_be_visible()
+
+    # Five wrong passwords lock the account for a while, even for the right password;
+    # a password reset by the administrator lifts the lock.
+    guesser = browsers.new_page()
+    for _ in range(5):
+        login(guesser, "yuni", "tebak-tebakan", expect_home=False)
+        expect(guesser.locator("#login-error")).to_be_visible()
+    login(guesser, "yuni", "tumpeng-kuning-2026", expect_home=False)
+    expect(guesser.locator("#login-error")).to_contain_text("Too many failed attempts")
+    _open(admin, "/admin/users")
+    admin.locator("#user-row-yuni .user-reset").click()
+    expect(admin.locator("#temporary-password")).to_have_text(re.compile(r"^\w{4}-"))
+    fresh = admin.locator("#temporary-password").inner_text()
+    admin.locator("#temporary-close").click()
+    login(guesser, "yuni", fresh)
 
     admin.locator("#user-row-yuni .user-deactivate").click()
     expect(admin.locator("#user-row-yuni .user-state")).to_have_text("Deactivated")
