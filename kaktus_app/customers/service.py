@@ -332,8 +332,17 @@ def list_customers(
 
 
 def customer_options(session: Session, query: str, *, kind: str | None = None, limit: int = 10) -> list[dict]:
+    """Customers for the pickers of forms; only those the acting user may see (the acting user is the
+    one of the current handler: ``db.run`` / the login guard record it)."""
+    from kaktus_app.auth.audit import current_actor
+
     norm = normalise_name(query or "")
     statement = select(Customer.id, Customer.name, Customer.city)
+    actor = session.info.get("actor") or current_actor.get()
+    if actor is not None:
+        clause = permissions.owner_clause(Customer.owner_id, permissions.visible_owner_ids(session, actor, "customers"))
+        if clause is not None:
+            statement = statement.where(clause)
     if norm:
         statement = statement.where(Customer.name_norm >= norm, Customer.name_norm < prefix_upper_bound(norm))
     if kind:

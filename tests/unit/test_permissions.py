@@ -158,3 +158,18 @@ def test_narrowed_sharing_applies_to_customers_and_leads_too(seeded, admin, dewi
     assert found["customers"] == [] and found["leads"] == []
     assert customers.list_customers(seeded, sari, search="kita")["total"] == 1
     assert [r["id"] for r in search.search(seeded, dewi, "kita")["customers"]] == [kita.id]
+
+
+def test_customer_pickers_follow_the_sharing_rule(seeded, admin, dewi, budi):
+    from kaktus_app.auth.audit import current_actor
+
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. KITA"})
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    seeded.info.pop("visible", None)
+    token = current_actor.set(budi)
+    try:
+        assert customers.customer_options(seeded, "kita") == []
+    finally:
+        current_actor.reset(token)
+    seeded.info["actor"] = dewi
+    assert [c["name"] for c in customers.customer_options(seeded, "kita")] == ["PT. KITA"]
