@@ -138,15 +138,20 @@ def record(session: Session, actor, action: str, module: str, *, record_id=None,
 # ------------------------------------------------------------------------------------------ reads
 
 
-def _describe(changes: str, lang: str) -> list[dict]:
+def _describe(changes: str, lang: str, limit: int = 6) -> list[dict]:
+    """The changed fields, at most ``limit`` (a created record lists its first values, then "+ N more")."""
     if not changes:
         return []
     from kaktus_app.activities.service import FIELD_LABELS
 
-    return [
-        {"field": translate(FIELD_LABELS[key], lang) if key in FIELD_LABELS else key, "old": old, "new": new}
-        for key, (old, new) in json.loads(changes).items()
+    items = list(json.loads(changes).items())
+    rows = [
+        {"field": translate(FIELD_LABELS[key], lang) if key in FIELD_LABELS else key.replace("_", " "), "old": old, "new": new}
+        for key, (old, new) in items[:limit]
     ]
+    if len(items) > limit:
+        rows.append({"field": translate("audit.more", lang, count=len(items) - limit), "old": "", "new": ""})
+    return rows
 
 
 def search(

@@ -99,7 +99,11 @@ def _audit_row(row: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.foreach(
                     row["changes"].to(list[dict]),
-                    lambda c: rx.text(rx.text.strong(c["field"].to(str)), ": ", c["old"].to(str), " → ", c["new"].to(str), size="1", class_name="audit-change"),
+                    lambda c: rx.cond(
+                        (c["old"].to(str) == "") & (c["new"].to(str) == ""),
+                        rx.text(c["field"].to(str), size="1", color_scheme="gray"),
+                        rx.text(rx.text.strong(c["field"].to(str)), ": ", c["old"].to(str), " → ", c["new"].to(str), size="1", class_name="audit-change"),
+                    ),
                 ),
                 rx.cond(row["detail"].to(str) != "", rx.text(row["detail"].to(str), size="1", color_scheme="gray")),
                 spacing="0",

@@ -23,6 +23,7 @@ MESSAGES = {
     "audit.subtitle": ("Every change, login and export, with who, when and old → new values.", "Setiap perubahan, login dan ekspor, dengan siapa, kapan dan nilai lama → baru."),
     "audit.search": ("Search record or user", "Cari data atau pengguna"),
     "audit.any": ("All", "Semua"),
+    "audit.more": ("+ {count} more fields", "+ {count} kolom lainnya"),
     "audit.anyone": ("Anyone", "Siapa saja"),
     "audit.system": ("system", "sistem"),
     "audit.when": ("When", "Kapan"),
