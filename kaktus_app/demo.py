@@ -311,7 +311,7 @@ def load_demo(session: Session) -> None:
         owner = sellers[index % 2]
         name, amount = title()
         if index < 34:
-            stage, state = open_stages[index % len(open_stages)], "open"
+            stage, state = open_stages[(index // 2) % len(open_stages)], "open"  # every stage for each seller
         elif index < 40:
             stage, state = won_stage, "won"
         else:

@@ -645,13 +645,20 @@ def purchase_order_page() -> rx.Component:
                     PO.record["number"].to(str),
                     _po_badge(PO.record["state"].to(str), PO.record["state_label"].to(str)),
                     _po_actions(),
+                    rx.link(rx.button(rx.icon("truck", size=16), t("catalog.vendors"), variant="soft"), href="/vendors", id="po-vendors-link"),
+                    rx.link(rx.button(t("common.back"), variant="soft"), href="/purchase-orders"),
                     subtitle=PO.record["vendor"].to(str),
                 ),
                 rx.hstack(
+                    rx.text(
+                        t("catalog.po_vendor"), ": ",
+                        rx.link(PO.record["vendor"].to(str), href="/vendors/" + PO.record["vendor_id"].to_string(), id="po-vendor-link"),
+                        size="2", color_scheme="gray",
+                    ),
                     rx.text(t("documents.date"), ": ", PO.record["date"].to(str), size="2", color_scheme="gray"),
                     rx.cond(PO.record["expected"] != "", rx.text(t("catalog.expected_date"), ": ", PO.record["expected"].to(str), size="2", color_scheme="gray")),
-                    rx.link(t("catalog.vendors"), href="/vendors/" + PO.record["vendor_id"].to_string(), size="2"),
                     spacing="4",
+                    wrap="wrap",
                 ),
                 rx.callout(t("catalog.po_received_hint"), icon="info", size="1", color_scheme="gray"),
                 card(
@@ -677,14 +684,18 @@ def purchase_order_page() -> rx.Component:
                     rx.cond(
                         draft & AuthState.can_purchase,
                         rx.form(
-                            rx.hstack(
-                                field("catalog.product", record_select("product_id", PO.products, "", empty_label="—"), PO.line_errors["product_id"]),
-                                field("documents.line.quantity", text_input("quantity", "1"), PO.line_errors["quantity"]),
-                                field("catalog.unit_cost", text_input("unit_cost", placeholder=t("catalog.unit_cost_hint")), PO.line_errors["unit_cost"]),
+                            rx.vstack(
+                                rx.grid(
+                                    field("catalog.product", record_select("product_id", PO.products, "", empty_label="—"), PO.line_errors["product_id"]),
+                                    field("documents.line.quantity", text_input("quantity", "1"), PO.line_errors["quantity"]),
+                                    field("catalog.unit_cost", text_input("unit_cost"), PO.line_errors["unit_cost"], hint_key="catalog.unit_cost_hint"),
+                                    columns=rx.breakpoints(initial="1", md="3fr 1fr 1.5fr"),
+                                    spacing="3",
+                                    width="100%",
+                                ),
                                 rx.button(rx.icon("plus", size=16), t("documents.add_line"), type="submit", id="add-po-line"),
-                                align="end",
                                 spacing="3",
-                                wrap="wrap",
+                                width="100%",
                             ),
                             on_submit=PO.add_line,
                             reset_on_submit=False,
