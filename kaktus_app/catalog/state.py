@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import reflex as rx
@@ -23,12 +22,6 @@ MAX_IMAGE = 2 * 1024 * 1024
 
 def _checked(form: dict, name: str) -> bool:
     return str(form.get(name, "")).lower() in ("on", "true", "1", "yes")
-
-
-def safe_stem(filename: str | None) -> str:
-    """The uploaded file's name without its extension, reduced to a-z, 0-9 and dashes (at most 40)."""
-    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:40].strip("-") or "image"
 
 
 def image_kind(data: bytes) -> str | None:
@@ -122,8 +115,7 @@ class ProductFormState(rx.State):
     async def save(self, form: dict):
         actor = await require_actor(self)
         lang = await current_lang(self)
-        # Only what the form sent: a hidden or read-only field (cost) is not in it and stays as it is.
-        data = {k: form[k] for k in PRODUCT_FIELDS if k in form}
+        data = {k: form.get(k, "") for k in PRODUCT_FIELDS}
         data["active"] = _checked(form, "active")
         self.values = {**self.values, **{k: str(v) for k, v in data.items()}}
         self.errors, self.general_error = {}, ""
@@ -148,32 +140,22 @@ class ProductFormState(rx.State):
         self.image_error = ""
         if not files or not self.product_id:
             return
-        upload = files[0]
-        data = await upload.read(MAX_IMAGE + 1)
+        data = await files[0].read()
         kind = image_kind(data)
         if kind is None or len(data) > MAX_IMAGE:
             self.image_error = translate("catalog.image_invalid", lang)
             return
-        name = f"products/{self.product_id}-{safe_stem(upload.filename)}-{uuid.uuid4().hex[:8]}.{kind}"
-        path = rx.get_upload_dir() / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        old = str(self.record.get("image") or "")
+        name = f"products/{self.product_id}-{uuid.uuid4().hex[:10]}.{kind}"
         try:
             await db.run(service.set_product_image, actor, self.product_id, name)
         except DomainError as exc:
-            path.unlink(missing_ok=True)
             self.image_error = exc.message(lang)
             return
-        if old.startswith("products/") and old != name:
-            (rx.get_upload_dir() / old).unlink(missing_ok=True)
+        path = rx.get_upload_dir() / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
         await self._reload()
         return rx.toast.success(translate("catalog.image_saved", lang))
-
-    @rx.event
-    async def image_rejected(self, rejected: list[dict]):
-        """The browser refused the file (type or size) before sending it."""
-        self.image_error = translate("catalog.image_invalid", await current_lang(self))
 
 
 class PriceListsState(rx.State):
