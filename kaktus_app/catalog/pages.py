@@ -38,6 +38,11 @@ CATEGORY_OPTIONS = [(c, f"catalog.category.{c}") for c in CATEGORIES]
 UNIT_OPTIONS = [(u, f"catalog.uom.{u}") for u in UNITS]
 SEGMENT_OPTIONS = [("", "catalog.default_list"), *[(s, f"customers.segment.{s}") for s in SEGMENTS]]
 PO_COLORS = {"draft": "gray", "sent": "blue", "received": "grass", "cancelled": "red"}
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
+# The margin shows the cost, so it is hidden with it (the service blanks both as well).
+SEES_MARGIN = AuthState.sees_cost & ~AuthState.hidden_fields.contains("products.margin")
+COST_READONLY = AuthState.readonly_fields.contains("products.cost")
 
 
 def _not_found(flag, body: rx.Component) -> rx.Component:
@@ -48,8 +53,16 @@ def _spinner() -> rx.Component:
     return rx.center(rx.spinner(size="3"), padding="3rem", width="100%")
 
 
-def _managers_note() -> rx.Component:
-    return rx.cond(~AuthState.can_edit_products, rx.callout(t("catalog.managers_edit"), icon="lock", color_scheme="gray", size="1", id="managers-note"))
+def _managers_note(can_edit: rx.Var = AuthState.can_edit_products) -> rx.Component:
+    return rx.cond(~can_edit, rx.callout(t("catalog.managers_edit"), icon="lock", color_scheme="gray", size="1", id="managers-note"))
+
+
+def _lead_days(days: rx.Var) -> rx.Component:
+    return rx.text(t("catalog.lead_days_value", days=days.to_string()), size="1", color_scheme="gray", white_space="nowrap")
+
+
+def _empty(key: str) -> rx.Component:
+    return rx.text(t(key), size="2", color_scheme="gray")
 
 
 # -------------------------------------------------------------------------------------- products
@@ -65,7 +78,7 @@ def _product_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["uom_label"].to(str)),
         rx.table.cell(rx.text(row["sale_price_label"].to(str), white_space="nowrap"), text_align="right"),
         rx.cond(AuthState.sees_cost, rx.table.cell(rx.text(row["cost_label"].to(str), white_space="nowrap"), text_align="right", class_name="cost-cell")),
-        rx.cond(AuthState.sees_cost, rx.table.cell(row["margin_label"].to(str), text_align="right", class_name="margin-cell")),
+        rx.cond(SEES_MARGIN, rx.table.cell(row["margin_label"].to(str), text_align="right", class_name="margin-cell")),
         rx.table.cell(rx.text(row["tax_label"].to(str), size="1")),
         id="product-row-" + row["code"].to(str),
         class_name="product-row",
@@ -80,7 +93,15 @@ def product_list() -> rx.Component:
             rx.cond(AuthState.can_create_products, rx.link(rx.button(rx.icon("plus", size=16), t("catalog.new_product"), id="new-product"), href="/products/new")),
         ),
         rx.hstack(
-            rx.input(placeholder=t("catalog.search"), default_value=PL.search, on_change=lambda v: PL.set_filter("search", v), id="product-search", width="240px"),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder=t("catalog.search"),
+                default_value=PL.search,
+                on_change=lambda v: PL.set_filter("search", v),
+                debounce_timeout=300,
+                id="product-search",
+                width="260px",
+            ),
             rx.el.select(
                 rx.el.option(t("catalog.all_categories"), value=""),
                 *[rx.el.option(t(label), value=value) for value, label in CATEGORY_OPTIONS],
@@ -109,7 +130,7 @@ def product_list() -> rx.Component:
                 plain_header("catalog.uom"),
                 sort_header("catalog.sale_price", "sale_price", PL.sort, PL.desc, PL.sort_by),
                 rx.cond(AuthState.sees_cost, sort_header("catalog.cost", "cost", PL.sort, PL.desc, PL.sort_by)),
-                rx.cond(AuthState.sees_cost, plain_header("catalog.margin")),
+                rx.cond(SEES_MARGIN, plain_header("catalog.margin")),
                 plain_header("catalog.tax"),
             ],
             PL.rows,
@@ -123,6 +144,8 @@ def product_list() -> rx.Component:
 
 
 PF = ProductFormState
+# A new product needs the "create" right, an existing one "update".
+PF_CAN_SAVE = rx.cond(PF.is_new, AuthState.can_create_products, AuthState.can_edit_products)
 
 
 def _product_form() -> rx.Component:
@@ -138,7 +161,7 @@ def _product_form() -> rx.Component:
                     field("catalog.category", select_field("category", CATEGORY_OPTIONS, PF.values["category"]), PF.errors["category"]),
                     field("catalog.uom", select_field("uom", UNIT_OPTIONS, PF.values["uom"]), PF.errors["uom"]),
                     text("sale_price", "catalog.sale_price", placeholder="35.000"),
-                    rx.cond(AuthState.sees_cost, text("cost", "catalog.cost", placeholder="21.000")),
+                    rx.cond(AuthState.sees_cost, text("cost", "catalog.cost", placeholder="21.000", disabled=COST_READONLY)),
                     field("catalog.tax_rate", text_input("tax_rate", PF.values["tax_rate"]), PF.errors["tax_rate"], hint_key="catalog.tax_hint"),
                     field("catalog.vendor", record_select("vendor_id", PF.vendors, PF.values["vendor_id"], empty_label="—"), PF.errors["vendor_id"]),
                     columns=rx.breakpoints(initial="1", sm="2"),
@@ -150,9 +173,9 @@ def _product_form() -> rx.Component:
                     rx.hstack(rx.el.input(type="checkbox", name="active", default_checked=PF.active, id="field-active"), rx.text(t("catalog.active"), size="2"), spacing="2", align="center"),
                 ),
                 rx.cond(PF.general_error != "", rx.callout(PF.general_error, icon="triangle-alert", color_scheme="red", size="1", id="form-error")),
-                rx.cond(AuthState.can_edit_products, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="product-save"))),
+                rx.cond(PF_CAN_SAVE, rx.hstack(rx.button(rx.icon("save", size=16), t("common.save"), type="submit", id="product-save"))),
             ),
-            disabled=~AuthState.can_edit_products,
+            disabled=~PF_CAN_SAVE,
             style={"border": "none", "padding": 0, "margin": 0, "min_width": 0},
         ),
         on_submit=PF.save,
@@ -163,24 +186,32 @@ def _product_form() -> rx.Component:
 
 
 def _product_side() -> rx.Component:
+    image = PF.record["image"].to(str)
     return rx.vstack(
         card(
             rx.heading(t("catalog.image"), size="3"),
             rx.cond(
-                PF.record["image"].to(str) != "",
-                rx.image(src=rx.get_upload_url(PF.record["image"].to(str)), alt=PF.record["name"].to(str), max_height="220px", object_fit="contain", id="product-image"),
+                image != "",
+                rx.center(
+                    rx.image(src=rx.get_upload_url(image), alt=PF.record["name"].to(str), max_height="220px", max_width="100%", object_fit="contain", id="product-image"),
+                    width="100%",
+                ),
+                _empty("catalog.no_image"),
             ),
             rx.cond(
                 AuthState.can_edit_products,
                 rx.vstack(
                     rx.upload(
-                        rx.vstack(rx.icon("image-up", size=20), rx.text(t("catalog.upload_image"), size="1"), align="center", spacing="1"),
+                        rx.vstack(rx.icon("image-up", size=20), rx.text(t("catalog.upload_image_types"), size="1", text_align="center"), align="center", spacing="1"),
                         id="product-image-upload",
-                        accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
+                        accept=IMAGE_ACCEPT,
+                        multiple=False,
                         max_files=1,
-                        max_size=2 * 1024 * 1024,
+                        max_size=MAX_IMAGE_BYTES,
                         on_drop=PF.upload_image(rx.upload_files(upload_id="product-image-upload")),
+                        on_drop_rejected=lambda _rejected: PF.image_rejected(),
                         border="1px dashed var(--gray-7)",
+                        border_radius="var(--radius-3)",
                         padding="1rem",
                         width="100%",
                         cursor="pointer",
@@ -195,13 +226,16 @@ def _product_side() -> rx.Component:
             rx.foreach(
                 PF.vendor_prices,
                 lambda vp: rx.hstack(
-                    rx.text(vp["vendor"], size="2"),
+                    rx.text(vp["vendor"].to(str), size="2"),
                     rx.spacer(),
-                    rx.cond(AuthState.sees_cost, rx.text(vp["cost_label"], size="2")),
-                    rx.text(vp["lead_days"].to_string(), "d", size="1", color_scheme="gray"),
+                    rx.cond(AuthState.sees_cost, rx.text(vp["cost_label"].to(str), size="2", white_space="nowrap")),
+                    _lead_days(vp["lead_days"]),
                     width="100%",
+                    align="center",
+                    class_name="product-vendor-price",
                 ),
             ),
+            rx.cond(PF.vendor_prices.length() == 0, _empty("catalog.no_vendor_prices")),
         ),
         width="100%",
         spacing="3",
@@ -218,7 +252,7 @@ def product_form() -> rx.Component:
                 rx.link(rx.button(t("common.back"), variant="soft"), href="/products"),
                 subtitle=rx.cond(PF.is_new, "", PF.record["code"].to(str)),
             ),
-            _managers_note(),
+            _managers_note(PF_CAN_SAVE),
             rx.cond(
                 PF.loaded,
                 rx.grid(
@@ -246,7 +280,7 @@ def price_lists() -> rx.Component:
     return rx.vstack(
         page_header(t("catalog.price_lists")),
         data_table(
-            [plain_header("catalog.name"), plain_header("catalog.segment"), plain_header("catalog.rules"), plain_header("catalog.active")],
+            [plain_header("catalog.name"), plain_header("catalog.segment"), plain_header("catalog.rules"), plain_header("catalog.show_active")],
             PLS.lists,
             lambda row: rx.table.row(
                 rx.table.cell(rx.link(row["name"].to(str), href="/price-lists/" + row["id"].to_string(), weight="medium")),
@@ -369,6 +403,7 @@ def price_list_page() -> rx.Component:
         P.not_found,
         rx.vstack(
             page_header(P.record["name"].to(str), rx.link(rx.button(t("common.back"), variant="soft"), href="/price-lists")),
+            _managers_note(),
             rx.cond(
                 P.loaded,
                 rx.vstack(
@@ -491,12 +526,14 @@ def vendor_page() -> rx.Component:
                             lambda p: rx.hstack(
                                 rx.link(p["product"], href="/products/" + p["product_id"].to_string(), size="2"),
                                 rx.spacer(),
-                                rx.text(p["cost_label"], size="2"),
-                                rx.text(p["lead_days"].to_string(), "d", size="1", color_scheme="gray"),
+                                rx.text(p["cost_label"].to(str), size="2", white_space="nowrap"),
+                                _lead_days(p["lead_days"]),
                                 width="100%",
+                                align="center",
                                 class_name="vendor-price-row",
                             ),
                         ),
+                        rx.cond(V.prices.length() == 0, _empty("catalog.no_vendor_prices")),
                         rx.cond(
                             AuthState.can_purchase,
                             rx.form(
@@ -544,7 +581,7 @@ def purchase_orders() -> rx.Component:
     return rx.vstack(
         page_header(t("catalog.purchase_orders"), rx.link(rx.button(rx.icon("truck", size=16), t("catalog.vendors"), variant="soft"), href="/vendors")),
         data_table(
-            [plain_header("documents.number"), plain_header("catalog.vendor"), plain_header("documents.date"), plain_header("documents.total"), plain_header("sales.state")],
+            [plain_header("documents.number"), plain_header("catalog.po_vendor"), plain_header("documents.date"), plain_header("documents.total"), plain_header("sales.state")],
             POS.orders,
             lambda o: rx.table.row(
                 rx.table.cell(rx.link(o["number"].to(str), href="/purchase-orders/" + o["id"].to_string(), weight="medium")),
@@ -562,7 +599,7 @@ def purchase_orders() -> rx.Component:
                 card(
                     rx.heading(t("catalog.new_po"), size="3"),
                     rx.hstack(
-                        field("catalog.vendor", record_select("vendor_id", POS.vendors, "", empty_label="—"), POS.errors["vendor_id"]),
+                        field("catalog.po_vendor", record_select("vendor_id", POS.vendors, "", empty_label="—"), POS.errors["vendor_id"]),
                         field("catalog.expected_date", text_input("expected_date", type="date"), POS.errors["expected_date"]),
                         rx.button(rx.icon("plus", size=16), t("catalog.new_po"), type="submit", id="create-po"),
                         align="end",
@@ -590,7 +627,7 @@ def _po_actions() -> rx.Component:
         rx.hstack(
             rx.cond(state == "draft", rx.button(rx.icon("send", size=14), t("catalog.po_send"), on_click=PO.set_state("sent"), id="po-send")),
             rx.cond(state == "sent", rx.button(rx.icon("package-check", size=14), t("catalog.po_receive"), color_scheme="grass", on_click=PO.set_state("received"), id="po-receive")),
-            rx.cond((state == "draft") | (state == "sent"), rx.button(t("documents.cancel"), variant="ghost", color_scheme="red", on_click=PO.set_state("cancelled"), id="po-cancel")),
+            rx.cond((state == "draft") | (state == "sent"), rx.button(rx.icon("x", size=14), t("documents.cancel"), variant="soft", color_scheme="red", on_click=PO.set_state("cancelled"), id="po-cancel")),
             spacing="2",
         ),
     )
@@ -608,13 +645,20 @@ def purchase_order_page() -> rx.Component:
                     PO.record["number"].to(str),
                     _po_badge(PO.record["state"].to(str), PO.record["state_label"].to(str)),
                     _po_actions(),
+                    rx.link(rx.button(rx.icon("truck", size=16), t("catalog.vendors"), variant="soft"), href="/vendors", id="po-vendors-link"),
+                    rx.link(rx.button(t("common.back"), variant="soft"), href="/purchase-orders"),
                     subtitle=PO.record["vendor"].to(str),
                 ),
                 rx.hstack(
+                    rx.text(
+                        t("catalog.po_vendor"), ": ",
+                        rx.link(PO.record["vendor"].to(str), href="/vendors/" + PO.record["vendor_id"].to_string(), id="po-vendor-link"),
+                        size="2", color_scheme="gray",
+                    ),
                     rx.text(t("documents.date"), ": ", PO.record["date"].to(str), size="2", color_scheme="gray"),
                     rx.cond(PO.record["expected"] != "", rx.text(t("catalog.expected_date"), ": ", PO.record["expected"].to(str), size="2", color_scheme="gray")),
-                    rx.link(t("catalog.vendors"), href="/vendors/" + PO.record["vendor_id"].to_string(), size="2"),
                     spacing="4",
+                    wrap="wrap",
                 ),
                 rx.callout(t("catalog.po_received_hint"), icon="info", size="1", color_scheme="gray"),
                 card(
@@ -640,14 +684,18 @@ def purchase_order_page() -> rx.Component:
                     rx.cond(
                         draft & AuthState.can_purchase,
                         rx.form(
-                            rx.hstack(
-                                field("catalog.product", record_select("product_id", PO.products, "", empty_label="—"), PO.line_errors["product_id"]),
-                                field("documents.line.quantity", text_input("quantity", "1"), PO.line_errors["quantity"]),
-                                field("catalog.unit_cost", text_input("unit_cost", placeholder=t("catalog.unit_cost_hint")), PO.line_errors["unit_cost"]),
+                            rx.vstack(
+                                rx.grid(
+                                    field("catalog.product", record_select("product_id", PO.products, "", empty_label="—"), PO.line_errors["product_id"]),
+                                    field("documents.line.quantity", text_input("quantity", "1"), PO.line_errors["quantity"]),
+                                    field("catalog.unit_cost", text_input("unit_cost"), PO.line_errors["unit_cost"], hint_key="catalog.unit_cost_hint"),
+                                    columns=rx.breakpoints(initial="1", md="3fr 1fr 1.5fr"),
+                                    spacing="3",
+                                    width="100%",
+                                ),
                                 rx.button(rx.icon("plus", size=16), t("documents.add_line"), type="submit", id="add-po-line"),
-                                align="end",
                                 spacing="3",
-                                wrap="wrap",
+                                width="100%",
                             ),
                             on_submit=PO.add_line,
                             reset_on_submit=False,

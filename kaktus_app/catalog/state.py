@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import reflex as rx
@@ -22,6 +23,12 @@ MAX_IMAGE = 2 * 1024 * 1024
 
 def _checked(form: dict, name: str) -> bool:
     return str(form.get(name, "")).lower() in ("on", "true", "1", "yes")
+
+
+def safe_stem(filename: str | None) -> str:
+    """The uploaded file's name without its extension, reduced to a-z, 0-9 and dashes (at most 40)."""
+    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:40].strip("-") or "image"
 
 
 def image_kind(data: bytes) -> str | None:
@@ -115,7 +122,8 @@ class ProductFormState(rx.State):
     async def save(self, form: dict):
         actor = await require_actor(self)
         lang = await current_lang(self)
-        data = {k: form.get(k, "") for k in PRODUCT_FIELDS}
+        # Only what the form sent: a hidden or read-only field (cost) is not in it and stays as it is.
+        data = {k: form[k] for k in PRODUCT_FIELDS if k in form}
         data["active"] = _checked(form, "active")
         self.values = {**self.values, **{k: str(v) for k, v in data.items()}}
         self.errors, self.general_error = {}, ""
@@ -137,25 +145,35 @@ class ProductFormState(rx.State):
     async def upload_image(self, files: list[rx.UploadFile]):
         actor = await require_actor(self)
         lang = await current_lang(self)
-        self.image_error = ""
         if not files or not self.product_id:
-            return
-        data = await files[0].read()
+            return  # the dropzone also sends an empty drop when it refused the file (image_rejected says why)
+        self.image_error = ""
+        upload = files[0]
+        data = await upload.read(MAX_IMAGE + 1)
         kind = image_kind(data)
         if kind is None or len(data) > MAX_IMAGE:
             self.image_error = translate("catalog.image_invalid", lang)
             return
-        name = f"products/{self.product_id}-{uuid.uuid4().hex[:10]}.{kind}"
-        try:
-            await db.run(service.set_product_image, actor, self.product_id, name)
-        except DomainError as exc:
-            self.image_error = exc.message(lang)
-            return
+        name = f"products/{self.product_id}-{safe_stem(upload.filename)}-{uuid.uuid4().hex[:8]}.{kind}"
         path = rx.get_upload_dir() / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        old = str(self.record.get("image") or "")
+        try:
+            await db.run(service.set_product_image, actor, self.product_id, name)
+        except DomainError as exc:
+            path.unlink(missing_ok=True)
+            self.image_error = exc.message(lang)
+            return
+        if old.startswith("products/") and old != name:
+            (rx.get_upload_dir() / old).unlink(missing_ok=True)
         await self._reload()
         return rx.toast.success(translate("catalog.image_saved", lang))
+
+    @rx.event
+    async def image_rejected(self):
+        """The browser refused the file (type or size) before sending it (the files stay in the browser)."""
+        self.image_error = translate("catalog.image_invalid", await current_lang(self))
 
 
 class PriceListsState(rx.State):

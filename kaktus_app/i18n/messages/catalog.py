@@ -106,4 +106,9 @@ MESSAGES = {
     "catalog.error.po_locked": ("Only a draft purchase order can be changed.", "Hanya pesanan pembelian draf yang dapat diubah."),
     "catalog.error.po_empty": ("Add at least one line first.", "Tambahkan minimal satu baris dahulu."),
     "catalog.error.po_transition": ("Not possible in the order's current state.", "Tidak mungkin pada status pesanan saat ini."),
+    "catalog.no_image": ("No image yet.", "Belum ada gambar."),
+    "catalog.upload_image_types": ("Upload an image (PNG, JPEG or WebP, max 2 MB)", "Unggah gambar (PNG, JPEG atau WebP, maks 2 MB)"),
+    "catalog.no_vendor_prices": ("No vendor cost recorded yet.", "Belum ada biaya pemasok yang dicatat."),
+    "catalog.lead_days_value": ("{days} d", "{days} hr"),
+    "catalog.po_vendor": ("Vendor", "Pemasok"),
 }
