@@ -250,12 +250,12 @@ def visible_owner_ids(session: Session, actor, module: str) -> frozenset[int] | 
             children: dict[int | None, list[int]] = {}
             for role_id, parent_id in session.exec(select(Role.id, Role.parent_id)):
                 children.setdefault(parent_id, []).append(role_id)
-            below, todo = set(), list(children.get(user.role_id, []))
-            while todo:
-                role_id = todo.pop()
+            below, pending = set(), list(children.get(user.role_id, []))
+            while pending:
+                role_id = pending.pop()
                 if role_id not in below:
                     below.add(role_id)
-                    todo += children.get(role_id, [])
+                    pending += children.get(role_id, [])
             if below:
                 ids |= set(session.exec(select(User.id).where(User.role_id.in_(below))).all())
         if rule == "team" and user is not None and user.team_id:

@@ -12,6 +12,7 @@ from kaktus_app.auth.audit import current_actor
 from kaktus_app.auth.service import Actor
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import translate
+from kaktus_app.ui.form_state import error_messages, show_errors
 from kaktus_app.ui.lang import LangState, current_lang
 from kaktus_app.ui.paging import PagedListState
 
@@ -262,15 +263,13 @@ class SecurityState(rx.State):
     @rx.event
     async def change_password(self, form: dict):
         from kaktus_app.auth import users
-        from kaktus_app.ui.form_state import error_messages
 
         actor = await require_actor(self)
         self.password_errors = {}
         try:
             await db.run(users.change_password, actor, form.get("current", ""), form.get("new", ""), form.get("repeat", ""))
         except DomainError as exc:
-            self.password_errors, general = await error_messages(self, exc)
-            return None if self.password_errors else rx.toast.error(general)
+            return await show_errors(self, exc, "password_errors")
         self.password_key += 1
         return rx.toast.success(translate("users.password_changed", await current_lang(self)))
 
@@ -369,10 +368,7 @@ class UsersState(rx.State):
         try:
             username, password = await db.run(lambda s: (lambda r: (r[0].username, r[1]))(users.invite_user(s, actor, form)))
         except DomainError as exc:
-            from kaktus_app.ui.form_state import error_messages
-
-            self.errors, general = await error_messages(self, exc)
-            return None if self.errors else rx.toast.error(general)
+            return await show_errors(self, exc, "errors")
         self.shown_password, self.shown_for = password, username
         self.invite_key += 1
         await self._reload()
@@ -438,7 +434,6 @@ class RolesState(rx.State):
 
     async def _save(self, role_id, data: dict):
         from kaktus_app.auth import permissions
-        from kaktus_app.ui.form_state import error_messages
 
         actor = await require_actor(self)
         self.errors = {}

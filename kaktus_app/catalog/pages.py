@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kaktus_app.auth.state import AuthState
+from kaktus_app.catalog import service
 from kaktus_app.catalog.models import CATEGORIES, UNITS
 from kaktus_app.catalog.state import (
     PriceListsState,
@@ -38,7 +39,6 @@ CATEGORY_OPTIONS = [(c, f"catalog.category.{c}") for c in CATEGORIES]
 UNIT_OPTIONS = [(u, f"catalog.uom.{u}") for u in UNITS]
 SEGMENT_OPTIONS = [("", "catalog.default_list"), *[(s, f"customers.segment.{s}") for s in SEGMENTS]]
 PO_COLORS = {"draft": "gray", "sent": "blue", "received": "grass", "cancelled": "red"}
-MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 # The margin shows the cost, so it is hidden with it (the service blanks both as well).
 SEES_MARGIN = AuthState.sees_cost & ~AuthState.hidden_fields.contains("products.margin")
@@ -207,7 +207,7 @@ def _product_side() -> rx.Component:
                         accept=IMAGE_ACCEPT,
                         multiple=False,
                         max_files=1,
-                        max_size=MAX_IMAGE_BYTES,
+                        max_size=service.MAX_IMAGE,
                         on_drop=PF.upload_image(rx.upload_files(upload_id="product-image-upload")),
                         on_drop_rejected=lambda _rejected: PF.image_rejected(),
                         border="1px dashed var(--gray-7)",

@@ -143,6 +143,33 @@ def update_product(session: Session, actor: Actor, product_id: int, data: dict) 
     return product
 
 
+IMAGE_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
+MAX_IMAGE = 2 * 1024 * 1024
+
+
+def image_kind(data: bytes) -> str | None:
+    """The image type by its first bytes (never by the file name): png, jpg, webp or None."""
+    for magic, kind in IMAGE_TYPES.items():
+        if data.startswith(magic) and (kind != "webp" or data[8:12] == b"WEBP"):
+            return kind
+    return None
+
+
+def product_image_name(product_id: int, filename: str | None, data: bytes) -> str:
+    """Where an uploaded product image is kept: products/<id>-<name>-<token>.<type>.
+
+    Only PNG, JPEG and WebP of at most 2 MB, recognised by their content.
+    """
+    import uuid
+
+    kind = image_kind(data)
+    if kind is None or len(data) > MAX_IMAGE:
+        raise DomainError("catalog.image_invalid", field="image")
+    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    stem = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:40].strip("-") or "image"
+    return f"products/{product_id}-{stem}-{uuid.uuid4().hex[:8]}.{kind}"
+
+
 def set_product_image(session: Session, actor: Actor, product_id: int, filename: str) -> Product:
     require_manager(actor, session, "products", "update")
     product = _product(session, product_id)

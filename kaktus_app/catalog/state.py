@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import reflex as rx
 
 from kaktus_app import db
@@ -12,31 +9,15 @@ from kaktus_app.auth.state import require_actor
 from kaktus_app.catalog import service
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import translate
-from kaktus_app.ui.form_state import as_form_values, error_messages, record_id_from_path
+from kaktus_app.ui.form_state import as_form_values, error_messages, record_id_from_path, show_errors
 from kaktus_app.ui.lang import current_lang
 from kaktus_app.ui.paging import PagedListState
 
 PRODUCT_FIELDS = ("code", "name", "category", "uom", "sale_price", "cost", "tax_rate", "description", "vendor_id")
-IMAGE_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
-MAX_IMAGE = 2 * 1024 * 1024
 
 
 def _checked(form: dict, name: str) -> bool:
     return str(form.get(name, "")).lower() in ("on", "true", "1", "yes")
-
-
-def safe_stem(filename: str | None) -> str:
-    """The uploaded file's name without its extension, reduced to a-z, 0-9 and dashes (at most 40)."""
-    stem = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:40].strip("-") or "image"
-
-
-def image_kind(data: bytes) -> str | None:
-    """The image type by its first bytes (never by the file name): png, jpg, webp or None."""
-    for magic, kind in IMAGE_TYPES.items():
-        if data.startswith(magic) and (kind != "webp" or data[8:12] == b"WEBP"):
-            return kind
-    return None
 
 
 class ProductListState(PagedListState, rx.State):
@@ -149,12 +130,12 @@ class ProductFormState(rx.State):
             return  # the dropzone also sends an empty drop when it refused the file (image_rejected says why)
         self.image_error = ""
         upload = files[0]
-        data = await upload.read(MAX_IMAGE + 1)
-        kind = image_kind(data)
-        if kind is None or len(data) > MAX_IMAGE:
-            self.image_error = translate("catalog.image_invalid", lang)
+        data = await upload.read(service.MAX_IMAGE + 1)
+        try:
+            name = service.product_image_name(self.product_id, upload.filename, data)
+        except DomainError as exc:
+            self.image_error = exc.message(lang)
             return
-        name = f"products/{self.product_id}-{safe_stem(upload.filename)}-{uuid.uuid4().hex[:8]}.{kind}"
         path = rx.get_upload_dir() / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -196,10 +177,7 @@ class PriceListsState(rx.State):
         try:
             new_id = await db.run(lambda s: service.save_price_list(s, actor, None, {"name": form.get("name", ""), "segment": form.get("segment", "")}).id)
         except DomainError as exc:
-            self.errors, general = await error_messages(self, exc)
-            if not self.errors:
-                return rx.toast.error(general)
-            return
+            return await show_errors(self, exc, "errors")
         return rx.redirect(f"/price-lists/{new_id}")
 
 
@@ -252,8 +230,7 @@ class PriceListState(rx.State):
         try:
             await db.run(service.save_price_list, actor, self.price_list_id, data)
         except DomainError as exc:
-            self.errors, general = await error_messages(self, exc)
-            return None if self.errors else rx.toast.error(general)
+            return await show_errors(self, exc, "errors")
         await self._reload()
         return rx.toast.success(translate("catalog.saved", await current_lang(self)))
 
@@ -264,8 +241,7 @@ class PriceListState(rx.State):
         try:
             await db.run(service.add_rule, actor, self.price_list_id, form)
         except DomainError as exc:
-            self.rule_errors, general = await error_messages(self, exc)
-            return None if self.rule_errors else rx.toast.error(general)
+            return await show_errors(self, exc, "rule_errors")
         self.rule_key += 1
         await self._reload()
 
@@ -298,8 +274,7 @@ class VendorsState(rx.State):
         try:
             new_id = await db.run(lambda s: service.save_vendor(s, actor, None, form).id)
         except DomainError as exc:
-            self.errors, general = await error_messages(self, exc)
-            return None if self.errors else rx.toast.error(general)
+            return await show_errors(self, exc, "errors")
         return rx.redirect(f"/vendors/{new_id}")
 
 
@@ -350,8 +325,7 @@ class VendorState(rx.State):
         try:
             await db.run(service.save_vendor, actor, self.vendor_id, form)
         except DomainError as exc:
-            self.errors, general = await error_messages(self, exc)
-            return None if self.errors else rx.toast.error(general)
+            return await show_errors(self, exc, "errors")
         await self._reload()
         return rx.toast.success(translate("catalog.saved", await current_lang(self)))
 
@@ -362,8 +336,7 @@ class VendorState(rx.State):
         try:
             await db.run(service.set_vendor_price, actor, self.vendor_id, form)
         except DomainError as exc:
-            self.price_errors, general = await error_messages(self, exc)
-            return None if self.price_errors else rx.toast.error(general)
+            return await show_errors(self, exc, "price_errors")
         self.price_key += 1
         await self._reload()
 
@@ -390,8 +363,7 @@ class PurchaseOrdersState(rx.State):
         try:
             new_id = await db.run(lambda s: service.create_purchase_order(s, actor, form.get("vendor_id", ""), form).id)
         except DomainError as exc:
-            self.errors, general = await error_messages(self, exc)
-            return None if self.errors else rx.toast.error(general)
+            return await show_errors(self, exc, "errors")
         return rx.redirect(f"/purchase-orders/{new_id}")
 
 
@@ -436,8 +408,7 @@ class PurchaseOrderState(rx.State):
         try:
             await db.run(service.add_po_line, actor, self.po_id, form)
         except DomainError as exc:
-            self.line_errors, general = await error_messages(self, exc)
-            return None if self.line_errors else rx.toast.error(general)
+            return await show_errors(self, exc, "line_errors")
         self.line_key += 1
         await self._reload()
 

@@ -692,11 +692,13 @@ def create_credit_note(session: Session, actor: Actor, invoice_id: int, lang: st
     return note
 
 
-def customer_balance(session: Session, customer_id: int) -> Decimal:
-    """Open receivable: posted invoices' balances minus refunds still due on credit notes."""
+def customer_balance(session: Session, customer_id: int | list[int]) -> Decimal:
+    """Open receivable of a customer (or of several together): posted invoices' balances minus
+    refunds still due on credit notes, summed in SQL."""
+    ids = customer_id if isinstance(customer_id, list) else [customer_id]
     rows = session.exec(
         select(Invoice.kind, func.coalesce(func.sum(Invoice.total - Invoice.amount_paid), 0))
-        .where(Invoice.customer_id == customer_id, Invoice.state == "posted")
+        .where(Invoice.customer_id.in_(ids), Invoice.state == "posted")
         .group_by(Invoice.kind)
     ).all()
     amounts = {kind: Decimal(amount) for kind, amount in rows}
@@ -907,7 +909,7 @@ def documents_for_customer(session: Session, customer_id: int, lang: str = "en")
     orders = session.exec(select(SalesOrder).where(SalesOrder.customer_id.in_(ids)).order_by(SalesOrder.id.desc()).limit(50)).all()
     invoices = session.exec(select(Invoice).where(Invoice.customer_id.in_(ids), Invoice.state != "cancelled").order_by(Invoice.id.desc()).limit(50)).all()
     customers = {c.id: c.name for c in session.exec(select(Customer).where(Customer.id.in_(ids)))}
-    balance = sum((customer_balance(session, cid) for cid in ids), ZERO)
+    balance = customer_balance(session, ids)
     return {
         "quotations": [_order_row(o, customers, {}, lang) for o in orders if o.state in ("draft", "sent")],
         "orders": [_order_row(o, customers, {}, lang) for o in orders if o.state in ("confirmed", "invoiced")],

@@ -24,12 +24,21 @@ def _optional(form: dict) -> bool:
     return str(form.get("optional", "")).lower() in ("on", "true", "1", "yes")
 
 
-class QuotationListState(PagedListState, rx.State):
+class _DocumentListState(PagedListState, rx.State, mixin=True):
+    """A documents list: a view tab (quotations / orders..., unpaid / paid...), a search, paging.
+    The subclass names its service list function and views."""
+
     rows: list[dict] = []
     sort: str = "number"
     desc: bool = True
-    view: str = "quotations"
+    view: str = ""
     search: str = ""
+
+    def _list(self):
+        raise NotImplementedError
+
+    def _views(self) -> dict:
+        raise NotImplementedError
 
     async def _reload(self):
         try:
@@ -37,7 +46,7 @@ class QuotationListState(PagedListState, rx.State):
         except DomainError:
             return
         result = await db.run(
-            service.list_orders, actor, view=self.view, search=self.search, sort=self.sort, desc=self.desc, page=self.page,
+            self._list(), actor, view=self.view, search=self.search, sort=self.sort, desc=self.desc, page=self.page,
             lang=await current_lang(self),
         )
         self._take(result)
@@ -45,7 +54,7 @@ class QuotationListState(PagedListState, rx.State):
     @rx.event
     async def load(self):
         view = query_param(self, "view")
-        if view in service.ORDER_VIEWS:
+        if view in self._views():
             self.view = view
         await self._reload()
 
@@ -60,37 +69,24 @@ class QuotationListState(PagedListState, rx.State):
         await self._reload()
 
 
-class InvoiceListState(PagedListState, rx.State):
-    rows: list[dict] = []
-    sort: str = "number"
-    desc: bool = True
+class QuotationListState(_DocumentListState, rx.State):
+    view: str = "quotations"
+
+    def _list(self):
+        return service.list_orders
+
+    def _views(self) -> dict:
+        return service.ORDER_VIEWS
+
+
+class InvoiceListState(_DocumentListState, rx.State):
     view: str = "all"
-    search: str = ""
 
-    async def _reload(self):
-        try:
-            actor = await require_actor(self)
-        except DomainError:
-            return
-        result = await db.run(
-            service.list_invoices, actor, view=self.view, search=self.search, sort=self.sort, desc=self.desc, page=self.page,
-            lang=await current_lang(self),
-        )
-        self._take(result)
+    def _list(self):
+        return service.list_invoices
 
-    @rx.event
-    async def load(self):
-        await self._reload()
-
-    @rx.event
-    async def set_view(self, view: str | list[str]):
-        self.view, self.page = view if isinstance(view, str) else view[0], 1
-        await self._reload()
-
-    @rx.event
-    async def set_search(self, value: str):
-        self.search, self.page = value, 1
-        await self._reload()
+    def _views(self) -> dict:
+        return service.INVOICE_VIEWS
 
 
 class NewQuotationState(rx.State):

@@ -33,3 +33,11 @@ async def error_messages(state: rx.State, exc: DomainError) -> tuple[dict[str, s
     if exc.field:
         return {exc.field: exc.message(lang)}, exc.message(lang)
     return {}, exc.message(lang)
+
+
+async def show_errors(state: rx.State, exc: DomainError, attr: str):
+    """Put a service error's field messages into ``state.<attr>`` (each shows under its field); an
+    error without a field comes back as a toast to return from the handler."""
+    fields, general = await error_messages(state, exc)
+    setattr(state, attr, fields)
+    return None if fields else rx.toast.error(general)

@@ -381,3 +381,14 @@ def test_pdfs_of_quotation_order_and_invoice(seeded, dewi, shop):
     body = text(data)
     assert name == invoice.number.replace("/", "-") + ".pdf"
     assert "INVOICE" in body and "Rp 88.500" in body and "Balance due Rp 300.000" in body
+
+
+def test_product_images_are_recognised_by_content_not_name():
+    import base64
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    assert catalog.product_image_name(7, "Tumpeng Ayam.PNG", png).startswith("products/7-tumpeng-ayam-")
+    for data in (b"<svg onload=alert(1)>", png + b"x" * catalog.MAX_IMAGE):
+        with pytest.raises(DomainError) as bad:
+            catalog.product_image_name(7, "photo.png", data)
+        assert bad.value.key == "catalog.image_invalid" and bad.value.field == "image"
