@@ -2,6 +2,7 @@
 
 import kaktus_app.auth.audit  # noqa: F401  (the audit trail hook on every session)
 from kaktus_app.activities.models import Activity, TimelineEntry
+from kaktus_app.analytics.models import SavedReport
 from kaktus_app.auth.models import AuditLog, AuthSession, Profile, Role, SharingRule, User
 from kaktus_app.catalog.models import (
     PriceList,
@@ -22,6 +23,7 @@ from kaktus_app.documents.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from kaktus_app.geo.models import Territory
 from kaktus_app.leads.models import Lead
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
 
@@ -49,8 +51,10 @@ __all__ = [
     "SalesOrderLine",
     "SalesTeam",
     "SavedFilter",
+    "SavedReport",
     "Stage",
     "StageHistory",
+    "Territory",
     "TimelineEntry",
     "User",
     "Vendor",

@@ -78,6 +78,7 @@ from datetime import datetime, time, timedelta  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 
 from kaktus_app.activities.models import ACTIVITY_KINDS, CALL_OUTCOMES  # noqa: E402
+from kaktus_app.auth import permissions  # noqa: E402
 from kaktus_app.auth.models import User  # noqa: E402
 from kaktus_app.auth.service import user_names  # noqa: E402
 from kaktus_app.customers.models import Customer  # noqa: E402
@@ -133,6 +134,8 @@ def _assignee(session: Session, actor: Actor, raw, errors: Errors) -> int:
 
 
 def schedule_activity(session: Session, actor: Actor, data: dict) -> Activity:
+    permissions.require(session, actor, "activities", "create")
+    data = permissions.guard_writes(session, actor, "activities", data)
     errors = Errors()
     kind = str(data.get("kind") or "call")
     if kind not in ACTIVITY_KINDS:
@@ -150,6 +153,8 @@ def schedule_activity(session: Session, actor: Actor, data: dict) -> Activity:
 
 
 def log_call(session: Session, actor: Actor, data: dict) -> Activity:
+    permissions.require(session, actor, "activities", "create")
+    data = permissions.guard_writes(session, actor, "activities", data)
     errors = Errors()
     outcome = str(data.get("outcome") or "")
     if outcome not in CALL_OUTCOMES:
@@ -165,16 +170,24 @@ def log_call(session: Session, actor: Actor, data: dict) -> Activity:
     return activity
 
 
-def _get(session: Session, activity_id: int) -> Activity:
+def _get(session: Session, activity_id: int, actor: Actor | None = None) -> Activity:
     activity = session.get(Activity, activity_id)
     if activity is None:
         raise NotFound()
+    if actor is not None:
+        # an activity belongs to its assignee (the sharing rule of "activities" opens it wider)
+        permissions.check_visible(session, actor, "activities", activity.assignee_id)
     return activity
 
 
 def mark_done(session: Session, actor: Actor, activity_id: int, *, outcome: str = "", note: str = "", next_activity: dict | None = None) -> Activity:
     """Mark done and, in the same transaction, schedule the follow-up when one is given."""
-    activity = _get(session, activity_id)
+    permissions.require(session, actor, "activities", "update")
+    activity = _get(session, activity_id, actor)
+    if outcome and permissions.access(session, actor).mode("activities", "outcome") != "editable":
+        raise DomainError("error.field_readonly", field="outcome")
+    if note and note.strip() and permissions.access(session, actor).mode("activities", "note") != "editable":
+        raise DomainError("error.field_readonly", field="note")
     if activity.done:
         raise DomainError("activities.error.already_done")
     if outcome and outcome not in CALL_OUTCOMES:
@@ -195,7 +208,8 @@ def mark_done(session: Session, actor: Actor, activity_id: int, *, outcome: str 
 
 
 def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
-    activity = _get(session, activity_id)
+    permissions.require(session, actor, "activities", "delete")
+    activity = _get(session, activity_id, actor)
     if activity.done:
         raise DomainError("activities.error.done_readonly")
     session.delete(activity)
@@ -276,7 +290,9 @@ def my_activities(session: Session, actor: Actor, *, bucket: str = "today", page
     rows = session.exec(_bucket_query(select(Activity), actor, bucket, now).order_by(order, Activity.id).offset((page - 1) * page_size).limit(page_size)).all()
     names = _record_names(session, list(rows))
     users = user_names(session, [a.assignee_id for a in rows])
-    return {"rows": [_activity_row(a, names, users, lang, now) for a in rows], "total": total, "page": page, "pages": pages}
+    hidden = permissions.hidden(session, actor, "activities")
+    rows_out = [permissions.redact(session, actor, "activities", _activity_row(a, names, users, lang, now), hidden) for a in rows]
+    return {"rows": rows_out, "total": total, "page": page, "pages": pages}
 
 
 def bucket_counts(session: Session, actor: Actor) -> dict:
@@ -325,6 +341,9 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
     condition = activity_filter[0]
     for extra in activity_filter[1:]:
         condition = condition | extra
+    visible = permissions.owner_clause(Activity.assignee_id, permissions.visible_owner_ids(session, actor, "activities"))
+    if visible is not None:
+        condition = condition & visible
     acts = list(session.exec(select(Activity).where(condition).order_by(Activity.id.desc()).limit(limit)).all())
     entry_condition = None
     for kind, ids in entry_keys:
@@ -334,12 +353,15 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
     entries = list(session.exec(select(TimelineEntry).where(entry_condition).order_by(TimelineEntry.at.desc()).limit(limit)).all()) if entry_condition is not None else []
     users = user_names(session, [a.assignee_id for a in acts] + [e.user_id for e in entries])
     names = _record_names(session, acts)
+    hidden = permissions.hidden(session, actor, "activities")
+    if not permissions.can(session, actor, "activities", "read"):
+        acts = []
     planned, past = [], []
     for a in acts:
-        row = _activity_row(a, names, users, lang, now)
+        row = permissions.redact(session, actor, "activities", _activity_row(a, names, users, lang, now), hidden)
         item = {
             "id": f"a{a.id}", "activity_id": a.id, "kind": a.kind, "icon": row["icon"], "title": f"{row['kind_label']}: {a.summary}",
-            "body": "\n".join(part for part in (row["outcome"], a.note) if part), "when": row["due"], "who": row["assignee"],
+            "body": "\n".join(part for part in (row["outcome"], row["note"]) if part), "when": row["due"], "who": row["assignee"],
             "overdue": row["overdue"], "done": a.done, "planned": not a.done, "sort": (a.done_at or a.due_at or a.created_at).isoformat(),
         }
         (past if a.done else planned).append(item)
@@ -356,7 +378,8 @@ def timeline(session: Session, actor: Actor, record_type: str, record_id: int, l
                 "planned": False, "sort": e.at.isoformat(),
             }
         )
-    past += _field_changes(session, entry_keys, lang)
+    hidden_by_module = {module: permissions.hidden(session, actor, module) for module in AUDIT_MODULES.values()}
+    past += _field_changes(session, entry_keys, lang, hidden_by_module=hidden_by_module)
     planned.sort(key=lambda i: i["sort"])
     past.sort(key=lambda i: i["sort"], reverse=True)
     return (planned + past)[:limit]
@@ -366,8 +389,11 @@ AUDIT_MODULES = {"customer": "customers", "lead": "leads", "opportunity": "oppor
 TIMELINE_UPDATED = {"customer": "customers.timeline.updated", "lead": "leads.timeline.updated", "opportunity": "sales.timeline.updated"}
 
 
-def _field_changes(session: Session, entry_keys: list[tuple[str, list[int]]], lang: str, limit: int = 100) -> list[dict]:
-    """The field changes of the records from the audit trail, as timeline items: "City: Jakarta -> Bekasi"."""
+def _field_changes(
+    session: Session, entry_keys: list[tuple[str, list[int]]], lang: str, limit: int = 100, hidden_by_module: dict | None = None
+) -> list[dict]:
+    """The field changes of the records from the audit trail, as timeline items: "City: Jakarta -> Bekasi".
+    A field hidden from the reader says that it changed, not what it was or became."""
     from kaktus_app.auth.models import AuditLog
     from kaktus_app.sales.models import Stage
 
@@ -405,7 +431,11 @@ def _field_changes(session: Session, entry_keys: list[tuple[str, list[int]]], la
     items = []
     for row, changes in parsed:
         labels = [translate(FIELD_LABELS[key], lang) if key in FIELD_LABELS else key for key in changes]
-        body = "\n".join(f"{label}: {shown(key, old)} → {shown(key, new)}" for label, (key, (old, new)) in zip(labels, changes.items(), strict=True))
+        hidden = (hidden_by_module or {}).get(row.module, set())
+        body = "\n".join(
+            f"{label}: •••" if key in hidden else f"{label}: {shown(key, old)} → {shown(key, new)}"
+            for label, (key, (old, new)) in zip(labels, changes.items(), strict=True)
+        )
         items.append(
             {
                 "id": f"u{row.id}", "activity_id": 0, "kind": "updated", "icon": "pencil",

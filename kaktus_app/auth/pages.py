@@ -285,22 +285,36 @@ def _profile_card(profile: rx.Var) -> rx.Component:
                 width="100%",
             ),
             rx.text(t("profiles.fields"), size="2", weight="bold"),
-            rx.grid(
+            # native <details>: a closed section's selects stay in the form (a Radix accordion would
+            # unmount them, and the save would reset those fields to editable)
+            rx.vstack(
                 *[
-                    rx.hstack(
-                        rx.text(t(f"audit.module.{m}"), " · ", t(label), size="2", min_width="220px"),
-                        rx.el.select(
-                            *[rx.el.option(t(f"profiles.mode.{mode}"), value=mode) for mode in permissions.FIELD_MODES],
-                            name=f"field:{m}.{f}",
-                            default_value=fields[f"{m}.{f}"].to(str),
-                            class_name=f"kaktus-select field-mode-{m}-{f}",
+                    rx.el.details(
+                        rx.el.summary(rx.text(t(f"audit.module.{m}"), size="2", weight="medium", as_="span"), style={"cursor": "pointer"}),
+                        rx.grid(
+                            *[
+                                rx.hstack(
+                                    rx.text(t(label), size="2", min_width="180px"),
+                                    rx.el.select(
+                                        *[rx.el.option(t(f"profiles.mode.{mode}"), value=mode) for mode in permissions.FIELD_MODES],
+                                        name=f"field:{m}.{f}",
+                                        default_value=fields[f"{m}.{f}"].to(str),
+                                        class_name=f"kaktus-select field-mode-{m}-{f}",
+                                    ),
+                                    align="center",
+                                )
+                                for f, label in fs.items()
+                            ],
+                            columns=rx.breakpoints(initial="1", md="2", lg="3"),
+                            spacing="2",
+                            width="100%",
+                            padding_top="8px",
                         ),
-                        align="center",
+                        class_name=f"fields-{m}",
+                        width="100%",
                     )
                     for m, fs in permissions.FIELDS.items()
-                    for f, label in fs.items()
                 ],
-                columns=rx.breakpoints(initial="1", md="2"),
                 spacing="2",
                 width="100%",
             ),

@@ -18,10 +18,47 @@ from kaktus_app.errors import DomainError, PermissionDenied, ValidationError
 MODULES = ("customers", "leads", "opportunities", "activities", "products", "quotations", "invoices", "purchasing")
 ACTIONS = ("create", "read", "update", "delete", "export", "import")
 FIELD_MODES = ("editable", "readonly", "hidden")
-# The fields whose access a profile can restrict: module -> {field: label key}
+# The fields whose access a profile can restrict: module -> {field: label key}. Every field a user
+# types or sees on a form is here; identity (name / title), the owner and computed keys are not.
 FIELDS = {
-    "customers": {"npwp": "customers.npwp", "notes": "customers.notes", "profile_history": "customers.profile_history"},
-    "products": {"cost": "catalog.cost", "margin": "catalog.margin"},
+    "customers": {
+        "industry": "customers.industry", "segment": "customers.segment", "tags": "common.tags", "street": "customers.street",
+        "city": "common.city", "province": "customers.province", "postal_code": "customers.postal_code",
+        "latitude": "customers.latitude", "longitude": "customers.longitude", "phone": "common.phone", "mobile": "customers.mobile",
+        "email": "common.email", "website": "customers.website", "npwp": "customers.npwp", "department": "customers.department",
+        "person_in_charge": "customers.person_in_charge", "job_title": "customers.job_title", "notes": "customers.notes",
+        "profile_needs": "customers.profile_needs", "profile_preferences": "customers.profile_preferences",
+        "profile_history": "customers.profile_history",
+    },
+    "leads": {
+        "company_name": "leads.company_name", "contact_name": "leads.contact_name", "email": "common.email", "phone": "common.phone",
+        "city": "common.city", "source": "leads.source", "expected_revenue": "leads.expected_revenue", "memo": "leads.memo",
+        "tags": "common.tags",
+    },
+    "opportunities": {
+        "expected_revenue": "sales.expected_revenue", "probability": "sales.probability", "expected_closing": "sales.expected_closing",
+        "priority": "sales.priority", "tags": "common.tags", "memo": "sales.memo", "lost_reason": "sales.lost_reason",
+    },
+    "activities": {"note": "activities.note", "outcome": "activities.outcome"},
+    "products": {
+        "category": "catalog.category", "uom": "catalog.uom", "sale_price": "catalog.sale_price", "cost": "catalog.cost",
+        "margin": "catalog.margin", "tax_rate": "catalog.tax_rate", "description": "catalog.description",
+    },
+    "quotations": {
+        "validity_date": "documents.validity_date", "payment_terms": "documents.payment_terms", "note": "documents.note",
+        "terms": "documents.terms",
+    },
+}
+# Keys of a service's output rows that show a field under another name (besides "<field>_...").
+ALIASES = {
+    "leads": {"expected_revenue": ("revenue",)},
+    "opportunities": {
+        "expected_revenue": ("revenue", "weighted", "weighted_label", "sum_expected", "sum_expected_label", "sum_expected_short", "sum_weighted_label"),
+        "probability": ("weighted", "weighted_label", "sum_weighted_label"),
+        "expected_closing": ("closing",),
+    },
+    "products": {"cost": ("margin_label",), "margin": ("margin_label",), "tax_rate": ("tax_label",)},
+    "quotations": {"validity_date": ("validity_label", "expired")},
 }
 ALL = list(ACTIONS)
 DEFAULT_PROFILES = {
@@ -129,10 +166,61 @@ def check_writes(session: Session, actor, module: str, data: dict, current=None)
             continue
         old = getattr(current, field, None) if current is not None else None
         new = data[field]
-        if str(new or "").strip() != str(old if old is not None else "").strip() and not (current is None and str(new or "").strip() == ""):
+        if _comparable(new) != _comparable(old) and not (current is None and _comparable(new) == ""):
             errors[field] = "error.field_readonly"
     if errors:
         raise ValidationError(errors)
+
+
+def _comparable(value) -> str:
+    """A form value and a stored value compare equal when they say the same ("15000000" == Decimal("15000000.00"))."""
+    if value is None:
+        return ""
+    text = str(value).strip()
+    try:
+        from decimal import Decimal, InvalidOperation
+
+        number = Decimal(text.replace(",", "."))
+        return format(number.normalize(), "f") if number.is_finite() else text
+    except (InvalidOperation, ValueError):
+        return text
+
+
+def guard_writes(session: Session, actor, module: str, data: dict, current=None) -> dict:
+    """The data a form sent, made safe to validate: a hidden field keeps its stored value (the form
+    never had it); a read-only field that was changed is refused with a field error."""
+    acc = access(session, actor)
+    if acc.is_admin:
+        return data
+    clean = dict(data)
+    for field in FIELDS.get(module, {}):
+        if acc.mode(module, field) == "hidden" and field in clean:
+            if current is None:
+                clean.pop(field)
+            else:
+                clean[field] = getattr(current, field, None)
+    check_writes(session, actor, module, clean, current)
+    return clean
+
+
+def redact(session: Session, actor, module: str, row: dict, hidden_fields: set[str] | None = None) -> dict:
+    """Blank what the actor may not see in a service's output row (the field, its "<field>_..."
+    display keys and its aliases). Returns the same dict, changed in place."""
+    fields = hidden(session, actor, module) if hidden_fields is None else hidden_fields
+    if not fields:
+        return row
+    aliases = ALIASES.get(module, {})
+    for key in list(row):
+        for field in fields:
+            if key == field or key.startswith(field + "_") or key in aliases.get(field, ()):
+                row[key] = "" if not isinstance(row[key], (list, dict)) else type(row[key])()
+                break
+    return row
+
+
+def safe_sort(session: Session, actor, module: str, sort: str, default: str) -> str:
+    """Sorting by a hidden column would reveal it: fall back to the default order."""
+    return default if sort in hidden(session, actor, module) else sort
 
 
 def client_view(session: Session, actor) -> dict:
@@ -372,7 +460,7 @@ def set_sharing(session: Session, actor, module: str, rule: str) -> None:
 
 
 # The modules whose records have an owner (the others are shared by nature: the catalog, purchasing).
-SHARED_MODULES = ("customers", "leads", "opportunities", "quotations", "invoices")
+SHARED_MODULES = ("customers", "leads", "opportunities", "activities", "quotations", "invoices")
 
 
 def sharing_rules(session: Session) -> list[dict]:

@@ -27,6 +27,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    protected,
     record_select,
     select_field,
     sort_header,
@@ -42,7 +43,6 @@ PO_COLORS = {"draft": "gray", "sent": "blue", "received": "grass", "cancelled": 
 IMAGE_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 # The margin shows the cost, so it is hidden with it (the service blanks both as well).
 SEES_MARGIN = AuthState.sees_cost & ~AuthState.hidden_fields.contains("products.margin")
-COST_READONLY = AuthState.readonly_fields.contains("products.cost")
 
 
 def _not_found(flag, body: rx.Component) -> rx.Component:
@@ -150,7 +150,7 @@ PF_CAN_SAVE = rx.cond(PF.is_new, AuthState.can_create_products, AuthState.can_ed
 
 def _product_form() -> rx.Component:
     def text(name: str, label: str, **props) -> rx.Component:
-        return field(label, text_input(name, PF.values[name], **props), PF.errors[name])
+        return protected("products", name, label, lambda ro: text_input(name, PF.values[name], disabled=ro, **props), PF.errors[name])
 
     return rx.form(
         rx.el.fieldset(
@@ -158,17 +158,17 @@ def _product_form() -> rx.Component:
                 rx.grid(
                     text("code", "catalog.code", placeholder="NB-AYAM"),
                     text("name", "catalog.name"),
-                    field("catalog.category", select_field("category", CATEGORY_OPTIONS, PF.values["category"]), PF.errors["category"]),
-                    field("catalog.uom", select_field("uom", UNIT_OPTIONS, PF.values["uom"]), PF.errors["uom"]),
+                    protected("products", "category", "catalog.category", lambda ro: select_field("category", CATEGORY_OPTIONS, PF.values["category"], disabled=ro), PF.errors["category"]),
+                    protected("products", "uom", "catalog.uom", lambda ro: select_field("uom", UNIT_OPTIONS, PF.values["uom"], disabled=ro), PF.errors["uom"]),
                     text("sale_price", "catalog.sale_price", placeholder="35.000"),
-                    rx.cond(AuthState.sees_cost, text("cost", "catalog.cost", placeholder="21.000", disabled=COST_READONLY)),
-                    field("catalog.tax_rate", text_input("tax_rate", PF.values["tax_rate"]), PF.errors["tax_rate"], hint_key="catalog.tax_hint"),
+                    text("cost", "catalog.cost", placeholder="21.000"),
+                    protected("products", "tax_rate", "catalog.tax_rate", lambda ro: text_input("tax_rate", PF.values["tax_rate"], disabled=ro), PF.errors["tax_rate"], hint_key="catalog.tax_hint"),
                     field("catalog.vendor", record_select("vendor_id", PF.vendors, PF.values["vendor_id"], empty_label="—"), PF.errors["vendor_id"]),
                     columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="3",
                     width="100%",
                 ),
-                field("catalog.description", text_area("description", PF.values["description"]), PF.errors["description"]),
+                protected("products", "description", "catalog.description", lambda ro: text_area("description", PF.values["description"], disabled=ro), PF.errors["description"]),
                 rx.el.label(
                     rx.hstack(rx.el.input(type="checkbox", name="active", default_checked=PF.active, id="field-active"), rx.text(t("catalog.active"), size="2"), spacing="2", align="center"),
                 ),

@@ -217,11 +217,7 @@ def _product_row(p: Product, lang: str, vendors: dict[int, str] | None = None, h
         "vendor_id": p.vendor_id or "",
         "vendor_name": (vendors or {}).get(p.vendor_id, ""),
     }
-    if "cost" in hidden:
-        row["cost"] = row["cost_label"] = ""
-    if "margin" in hidden or "cost" in hidden:
-        row["margin_label"] = ""
-    return row
+    return permissions.redact(None, None, "products", row, set(hidden))
 
 
 def get_product(session: Session, actor: Actor, product_id: int, lang: str = "en") -> dict:
@@ -268,8 +264,7 @@ def list_products(
 ) -> dict:
     permissions.require(session, actor, "products", "read")
     hidden = permissions.hidden(session, actor, "products")
-    if sort == "cost" and "cost" in hidden:
-        sort = "name"  # sorting by a hidden column would reveal it
+    sort = permissions.safe_sort(session, actor, "products", sort, "name")  # sorting by a hidden column would reveal it
     filters = dict(search=search, category=category, active=active)
     column = PRODUCT_SORTS.get(sort, Product.name)
     order = [column.desc(), Product.id.desc()] if desc else [column.asc(), Product.id.asc()]

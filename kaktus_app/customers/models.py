@@ -36,6 +36,8 @@ class Customer(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=10)
     latitude: float | None = None
     longitude: float | None = None
+    # where the coordinates came from: "gazetteer" (city lookup), "manual" (typed or picked), "" none
+    geo_source: str = Field(default="", max_length=12, sa_column_kwargs={"server_default": ""})
     phone: str = Field(default="", max_length=20, index=True)
     mobile: str = Field(default="", max_length=20, index=True)
     email: str = Field(default="", max_length=200, index=True)

@@ -18,6 +18,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    protected,
     record_select,
     select_field,
     sort_header,
@@ -171,11 +172,13 @@ def customer_list() -> rx.Component:
 
 
 def _input(name: str, label: str, **props) -> rx.Component:
-    return field(label, text_input(name, CustomerFormState.values[name], **props), CustomerFormState.errors[name])
+    s = CustomerFormState
+    return protected("customers", name, label, lambda ro: text_input(name, s.values[name], disabled=ro, **props), s.errors[name])
 
 
 def _area(name: str, label: str) -> rx.Component:
-    return field(label, text_area(name, CustomerFormState.values[name]), CustomerFormState.errors[name])
+    s = CustomerFormState
+    return protected("customers", name, label, lambda ro: text_area(name, s.values[name], disabled=ro), s.errors[name])
 
 
 def _section(title_key: str, *children) -> rx.Component:
@@ -293,7 +296,11 @@ def _form() -> rx.Component:
             ),
             _section(
                 "customers.section.commercial",
-                field("customers.segment", select_field("segment", [("", "common.none"), *SEGMENT_OPTIONS], s.values["segment"]), s.errors["segment"]),
+                protected(
+                    "customers", "segment", "customers.segment",
+                    lambda ro: select_field("segment", [("", "common.none"), *SEGMENT_OPTIONS], s.values["segment"], disabled=ro),
+                    s.errors["segment"],
+                ),
                 _input("tags", "common.tags", placeholder="catering, halal"),
                 field(
                     "common.owner",

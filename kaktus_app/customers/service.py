@@ -138,7 +138,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Customer | No
 
 def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
     permissions.require(session, actor, "customers", "create")
-    permissions.check_writes(session, actor, "customers", data)
+    data = permissions.guard_writes(session, actor, "customers", data)
     clean = _validate(session, actor, data, None)
     customer = Customer(**clean, name_norm=normalise_name(clean["name"]), created_at=utcnow(), updated_at=utcnow())
     session.add(customer)
@@ -153,9 +153,7 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
     if customer is None:
         raise NotFound()
     permissions.check_visible(session, actor, "customers", customer.owner_id)
-    hidden = permissions.hidden(session, actor, "customers")
-    data = {**data, **{f: getattr(customer, f) for f in permissions.FIELDS["customers"] if f in hidden or f not in data}}
-    permissions.check_writes(session, actor, "customers", data, customer)
+    data = permissions.guard_writes(session, actor, "customers", data, customer)
     clean = _validate(session, actor, data, customer)
     changed = [key for key, value in clean.items() if getattr(customer, key) != value]
     for key in changed:
@@ -257,8 +255,9 @@ def get_customer(session: Session, actor: Actor, customer_id: int, lang: str = "
             "updated_at": format_datetime(customer.updated_at, lang),
         }
     )
-    for field in permissions.hidden(session, actor, "customers"):
-        result[field] = ""
+    result = permissions.redact(session, actor, "customers", result)
+    for contact in result["contacts"]:
+        permissions.redact(session, actor, "customers", contact)
     return result
 
 
@@ -321,14 +320,20 @@ def list_customers(
 ) -> dict:
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
     permissions.require(session, actor, "customers", "read")
+    hidden = permissions.hidden(session, actor, "customers")
     filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
+    for name in ("segment", "city", "province"):
+        if name in hidden:
+            filters[name] = ""  # filtering by a hidden field would reveal it
+    if "tags" in hidden:
+        filters["tag"] = ""
     filters["visible"] = permissions.visible_owner_ids(session, actor, "customers")
-    column = SORTS.get(sort, Customer.name_norm)
+    column = SORTS.get(permissions.safe_sort(session, actor, "customers", sort, "name"), Customer.name_norm)
     order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
     at = page_of(session, _filtered(select(Customer.id), actor, **filters), page, page_size, COUNT_CAP)
     rows = session.exec(_filtered(select(Customer), actor, **filters).order_by(*order).offset(at.offset).limit(at.size)).all()
     names = user_names(session, [c.owner_id for c in rows])
-    return at.result([_display(c, names, lang) for c in rows])
+    return at.result([permissions.redact(session, actor, "customers", _display(c, names, lang), hidden) for c in rows])
 
 
 def customer_options(session: Session, query: str, *, kind: str | None = None, limit: int = 10) -> list[dict]:

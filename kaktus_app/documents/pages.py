@@ -22,6 +22,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    protected,
     record_select,
     select_field,
     sort_header,
@@ -180,8 +181,8 @@ def new_quotation() -> rx.Component:
             card(
                 field("documents.customer", record_select("customer_id", N.customers, N.values["customer_id"], empty_label="—"), N.errors["customer_id"]),
                 rx.grid(
-                    field("documents.validity_date", text_input("validity_date", N.values["validity_date"], type="date"), N.errors["validity_date"]),
-                    field("documents.payment_terms", select_field("payment_terms", TERMS_OPTIONS, N.values["payment_terms"]), N.errors["payment_terms"]),
+                    protected("quotations", "validity_date", "documents.validity_date", lambda ro: text_input("validity_date", N.values["validity_date"], type="date", disabled=ro), N.errors["validity_date"]),
+                    protected("quotations", "payment_terms", "documents.payment_terms", lambda ro: select_field("payment_terms", TERMS_OPTIONS, N.values["payment_terms"], disabled=ro), N.errors["payment_terms"]),
                     columns=rx.breakpoints(initial="1", sm="2"),
                     spacing="3",
                     width="100%",
@@ -211,16 +212,16 @@ def _header_form() -> rx.Component:
             card(
                 rx.grid(
                     field("documents.customer", record_select("customer_id", Q.customers, Q.values["customer_id"]), Q.errors["customer_id"]),
-                    field("documents.validity_date", text_input("validity_date", Q.values["validity_date"], type="date"), Q.errors["validity_date"]),
-                    field("documents.payment_terms", select_field("payment_terms", TERMS_OPTIONS, Q.values["payment_terms"]), Q.errors["payment_terms"]),
+                    protected("quotations", "validity_date", "documents.validity_date", lambda ro: text_input("validity_date", Q.values["validity_date"], type="date", disabled=ro), Q.errors["validity_date"]),
+                    protected("quotations", "payment_terms", "documents.payment_terms", lambda ro: select_field("payment_terms", TERMS_OPTIONS, Q.values["payment_terms"], disabled=ro), Q.errors["payment_terms"]),
                     field("documents.salesperson", record_select("owner_id", Q.users, Q.values["owner_id"]), Q.errors["owner_id"]),
                     columns=rx.breakpoints(initial="1", sm="2", lg="4"),
                     spacing="3",
                     width="100%",
                 ),
                 rx.grid(
-                    field("documents.note", text_area("note", Q.values["note"]), Q.errors["note"]),
-                    field("documents.terms", text_area("terms", Q.values["terms"]), Q.errors["terms"]),
+                    protected("quotations", "note", "documents.note", lambda ro: text_area("note", Q.values["note"], disabled=ro), Q.errors["note"]),
+                    protected("quotations", "terms", "documents.terms", lambda ro: text_area("terms", Q.values["terms"], disabled=ro), Q.errors["terms"]),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="3",
                     width="100%",

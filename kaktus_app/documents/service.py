@@ -166,10 +166,13 @@ def update_settings(session: Session, actor: Actor, data: dict) -> DocumentSetti
 # ------------------------------------------------------------------------------------ quotations
 
 
-def _order(session: Session, order_id) -> SalesOrder:
+def _order(session: Session, order_id, actor: Actor | None = None) -> SalesOrder:
+    """The order; with ``actor``, one they may see (another team's quotation is "not found")."""
     order = session.get(SalesOrder, int(order_id)) if str(order_id).isdigit() else None
     if order is None:
         raise NotFound()
+    if actor is not None:
+        permissions.check_visible(session, actor, "quotations", order.owner_id)
     return order
 
 
@@ -240,6 +243,7 @@ def create_quotation(session: Session, actor: Actor, data: dict) -> SalesOrder:
             raise NotFound()
     customer_raw = data.get("customer_id") or (opportunity.customer_id if opportunity else None)
     customer = _customer(session, errors, customer_raw)
+    data = permissions.guard_writes(session, actor, "quotations", data)
     clean = _header(session, actor, data, None, errors)
     errors.raise_if_any()
     price_list = price_list_for_customer(session, customer)
@@ -264,7 +268,7 @@ def create_quotation(session: Session, actor: Actor, data: dict) -> SalesOrder:
 
 def update_quotation(session: Session, actor: Actor, order_id: int, data: dict, expected_version=None) -> SalesOrder:
     permissions.require(session, actor, "quotations", "update")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     _check_version(order, expected_version)
     _require_editable(order)
     errors = Errors()
@@ -272,6 +276,7 @@ def update_quotation(session: Session, actor: Actor, order_id: int, data: dict, 
     if "customer_id" in data and str(data.get("customer_id") or "") != str(order.customer_id):
         customer = _customer(session, errors, data.get("customer_id"))
         customer_changed = customer is not None
+    data = permissions.guard_writes(session, actor, "quotations", data, order)
     clean = _header(session, actor, data, order, errors)
     errors.raise_if_any()
     for key, value in clean.items():
@@ -354,7 +359,7 @@ def _line_values(session: Session, order: SalesOrder, data: dict, line: SalesOrd
 
 def add_line(session: Session, actor: Actor, order_id: int, data: dict, lang: str = "en") -> SalesOrderLine:
     permissions.require(session, actor, "quotations", "update")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     _require_editable(order)
     values = _line_values(session, order, data, None, lang)
     last = session.exec(select(func.max(SalesOrderLine.sequence)).where(SalesOrderLine.order_id == order.id)).one()
@@ -366,16 +371,16 @@ def add_line(session: Session, actor: Actor, order_id: int, data: dict, lang: st
     return line
 
 
-def _line(session: Session, line_id) -> tuple[SalesOrderLine, SalesOrder]:
+def _line(session: Session, line_id, actor: Actor | None = None) -> tuple[SalesOrderLine, SalesOrder]:
     line = session.get(SalesOrderLine, int(line_id)) if str(line_id).isdigit() else None
     if line is None:
         raise NotFound()
-    return line, _order(session, line.order_id)
+    return line, _order(session, line.order_id, actor)
 
 
 def update_line(session: Session, actor: Actor, line_id: int, data: dict, lang: str = "en") -> SalesOrderLine:
     permissions.require(session, actor, "quotations", "update")
-    line, order = _line(session, line_id)
+    line, order = _line(session, line_id, actor)
     _require_editable(order)
     values = _line_values(session, order, data, line, lang)
     for key, value in values.items():
@@ -389,7 +394,7 @@ def update_line(session: Session, actor: Actor, line_id: int, data: dict, lang: 
 
 def remove_line(session: Session, actor: Actor, line_id: int) -> None:
     permissions.require(session, actor, "quotations", "update")
-    line, order = _line(session, line_id)
+    line, order = _line(session, line_id, actor)
     _require_editable(order)
     session.delete(line)
     session.flush()
@@ -400,7 +405,7 @@ def remove_line(session: Session, actor: Actor, line_id: int) -> None:
 def move_line(session: Session, actor: Actor, line_id: int, direction: int) -> None:
     """Swap a line with its neighbour above (-1) or below (+1)."""
     permissions.require(session, actor, "quotations", "update")
-    line, order = _line(session, line_id)
+    line, order = _line(session, line_id, actor)
     _require_editable(order)
     lines = _lines(session, order.id)
     for index, item in enumerate(lines):
@@ -417,7 +422,7 @@ def move_line(session: Session, actor: Actor, line_id: int, direction: int) -> N
 
 def mark_sent(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     permissions.require(session, actor, "quotations", "update")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     if order.state != "draft":
         raise DomainError("documents.error.transition", action="send", state=order.state)
     if not any(not line.optional for line in _lines(session, order.id)):
@@ -433,7 +438,7 @@ def confirm(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     permissions.require(session, actor, "quotations", "update")
     from kaktus_app.sales import service as sales
 
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     if order.state not in EDITABLE:
         raise DomainError("documents.error.transition", action="confirm", state=order.state)
     if not any(not line.optional for line in _lines(session, order.id)):
@@ -465,7 +470,7 @@ def _active_invoices(session: Session, order_id: int) -> list[Invoice]:
 
 def cancel_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     permissions.require(session, actor, "quotations", "update")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     if order.state not in ("draft", "sent", "confirmed", "invoiced"):
         raise DomainError("documents.error.transition", action="cancel", state=order.state)
     if _active_invoices(session, order.id):
@@ -478,7 +483,7 @@ def cancel_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
 
 def reset_to_draft(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     permissions.require(session, actor, "quotations", "update")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     if order.state != "cancelled":
         raise DomainError("documents.error.transition", action="draft", state=order.state)
     order.state, order.order_number, order.confirmed_at = "draft", None, None
@@ -511,7 +516,7 @@ def create_invoice(session: Session, actor: Actor, order_id: int, mode: str = "f
     The final invoice deducts the down payments already invoiced; nothing may take the order beyond 100%.
     """
     permissions.require(session, actor, "invoices", "create")
-    order = _order(session, order_id)
+    order = _order(session, order_id, actor)
     if order.state == "invoiced":
         raise DomainError("documents.error.fully_invoiced")
     if order.state != "confirmed":
@@ -583,16 +588,18 @@ def create_invoice(session: Session, actor: Actor, order_id: int, mode: str = "f
     return invoice
 
 
-def _invoice(session: Session, invoice_id) -> Invoice:
+def _invoice(session: Session, invoice_id, actor: Actor | None = None) -> Invoice:
     invoice = session.get(Invoice, int(invoice_id)) if str(invoice_id).isdigit() else None
     if invoice is None:
         raise NotFound()
+    if actor is not None:
+        permissions.check_visible(session, actor, "invoices", invoice.owner_id)
     return invoice
 
 
 def post_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
     permissions.require(session, actor, "invoices", "update")
-    invoice = _invoice(session, invoice_id)
+    invoice = _invoice(session, invoice_id, actor)
     if invoice.state != "draft":
         raise DomainError("documents.error.transition", action="post", state=invoice.state)
     if not session.exec(select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice.id)).first() or invoice.total <= 0:
@@ -611,7 +618,7 @@ def post_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
 def cancel_invoice(session: Session, actor: Actor, invoice_id: int) -> Invoice:
     """Only a draft can be cancelled; a posted invoice is reversed by a credit note."""
     permissions.require(session, actor, "invoices", "update")
-    invoice = _invoice(session, invoice_id)
+    invoice = _invoice(session, invoice_id, actor)
     if invoice.state != "draft":
         raise DomainError("documents.error.cancel_posted")
     invoice.state = "cancelled"
@@ -630,7 +637,7 @@ def balance_due(invoice: Invoice) -> Decimal:
 def register_payment(session: Session, actor: Actor, invoice_id: int, data: dict) -> Payment:
     """A payment (or, on a credit note, a refund) of at most the balance due; partial payments add up."""
     permissions.require(session, actor, "invoices", "update")
-    invoice = _invoice(session, invoice_id)
+    invoice = _invoice(session, invoice_id, actor)
     if invoice.state != "posted":
         raise DomainError("documents.error.not_payable")
     errors = Errors()
@@ -666,7 +673,7 @@ def create_credit_note(session: Session, actor: Actor, invoice_id: int, lang: st
     credit note. The order can then be invoiced again.
     """
     permissions.require(session, actor, "invoices", "create")
-    original = _invoice(session, invoice_id)
+    original = _invoice(session, invoice_id, actor)
     if original.kind != "invoice" or original.state not in ("posted", "paid"):
         raise DomainError("documents.error.credit_note_state")
     note = Invoice(
@@ -841,8 +848,13 @@ def _tax_rows(totals: Totals, lang: str) -> list[dict]:
 
 
 def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -> dict:
+    """The quotation / order page's data, without the header fields the actor may not see."""
+    return permissions.redact(session, actor, "quotations", _order_page(session, actor, order_id, lang))
+
+
+def _order_page(session: Session, actor: Actor, order_id: int, lang: str) -> dict:
     permissions.require(session, actor, "quotations", "read")
-    o = _order(session, order_id)
+    o = _order(session, order_id, actor)
     permissions.check_visible(session, actor, "quotations", o.owner_id)
     customer = session.get(Customer, o.customer_id)
     lines = _lines(session, o.id)
@@ -874,7 +886,7 @@ def get_order(session: Session, actor: Actor, order_id: int, lang: str = "en") -
 
 def get_invoice(session: Session, actor: Actor, invoice_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "invoices", "read")
-    inv = _invoice(session, invoice_id)
+    inv = _invoice(session, invoice_id, actor)
     permissions.check_visible(session, actor, "invoices", inv.owner_id)
     customer = session.get(Customer, inv.customer_id)
     order = session.get(SalesOrder, inv.order_id) if inv.order_id else None
@@ -984,7 +996,7 @@ def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 
-    o = _order(session, order_id)
+    o = _order(session, order_id, actor)
     lines = _lines(session, o.id)
     totals = compute_totals([line for line in lines if not line.optional])
     is_order = o.state in ("confirmed", "invoiced")
@@ -1016,7 +1028,7 @@ def invoice_pdf(session: Session, actor: Actor, invoice_id: int, lang: str = "id
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 
-    inv = _invoice(session, invoice_id)
+    inv = _invoice(session, invoice_id, actor)
     lines = list(session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id).order_by(InvoiceLine.sequence)))
     totals = compute_totals(lines)
     order = session.get(SalesOrder, inv.order_id) if inv.order_id else None

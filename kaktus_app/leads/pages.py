@@ -15,6 +15,7 @@ from kaktus_app.ui.components import (
     field,
     page_header,
     pagination,
+    protected,
     record_select,
     select_field,
     sort_header,
@@ -104,7 +105,7 @@ def lead_list() -> rx.Component:
 
 
 def _input(name: str, label: str, **props) -> rx.Component:
-    return field(label, text_input(name, F.values[name], **props), F.errors[name])
+    return protected("leads", name, label, lambda ro: text_input(name, F.values[name], disabled=ro, **props), F.errors[name])
 
 
 def _form() -> rx.Component:
@@ -122,7 +123,7 @@ def _form() -> rx.Component:
                 _input("email", "common.email"),
                 _input("phone", "common.phone"),
                 _input("city", "common.city"),
-                field("leads.source", select_field("source", SOURCE_OPTIONS, F.values["source"]), F.errors["source"]),
+                protected("leads", "source", "leads.source", lambda ro: select_field("source", SOURCE_OPTIONS, F.values["source"], disabled=ro), F.errors["source"]),
                 _input("expected_revenue", "leads.expected_revenue", placeholder="25.000.000"),
                 field(
                     "common.owner",
@@ -134,7 +135,7 @@ def _form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            field("leads.memo", text_area("memo", F.values["memo"]), F.errors["memo"]),
+            protected("leads", "memo", "leads.memo", lambda ro: text_area("memo", F.values["memo"], disabled=ro), F.errors["memo"]),
             rx.cond(F.general_error != "", rx.callout(F.general_error, icon="triangle-alert", color_scheme="red", id="form-error")),
             rx.cond(
                 F.record["status"].to(str) != "converted",

@@ -69,6 +69,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Lead | None) 
 
 def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
     permissions.require(session, actor, "leads", "create")
+    data = permissions.guard_writes(session, actor, "leads", data)
     clean = _validate(session, actor, data, None)
     now = utcnow()
     lead = Lead(**clean, created_at=now, updated_at=now)
@@ -92,6 +93,7 @@ def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lea
     lead = _get(session, lead_id, actor)
     if lead.status == "converted":
         raise DomainError("leads.error.converted_readonly")
+    data = permissions.guard_writes(session, actor, "leads", data, lead)
     clean = _validate(session, actor, data, lead)
     changed = [k for k, v in clean.items() if getattr(lead, k) != v]
     for key in changed:
@@ -108,7 +110,7 @@ def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> 
     lead = _get(session, lead_id, actor)
     customer = session.get(Customer, lead.customer_id) if lead.customer_id else None
     opportunity = session.get(Opportunity, lead.opportunity_id) if lead.opportunity_id else None
-    return {
+    return permissions.redact(session, actor, "leads", {
         "id": lead.id,
         "title": lead.title,
         "customer_id": lead.customer_id or "",
@@ -129,7 +131,7 @@ def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> 
         "opportunity_id": lead.opportunity_id or 0,
         "opportunity_name": opportunity.name if opportunity else "",
         "created_at": format_date(lead.created_at, lang),
-    }
+    })
 
 
 def list_leads(
@@ -138,6 +140,12 @@ def list_leads(
 ) -> dict:
     permissions.require(session, actor, "leads", "read")
     visible = permissions.visible_owner_ids(session, actor, "leads")
+    hidden = permissions.hidden(session, actor, "leads")
+    if "source" in hidden:
+        source = ""  # filtering by a hidden field would reveal it
+    if "tags" in hidden:
+        tag = ""
+    sort = permissions.safe_sort(session, actor, "leads", sort, "created_at")
 
     def filtered(query):
         clause = permissions.owner_clause(Lead.owner_id, visible)
@@ -165,7 +173,7 @@ def list_leads(
     customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id}))).all()) if rows else {}
     return at.result(
         [
-            {
+            permissions.redact(session, actor, "leads", {
                 "id": r.id,
                 "title": r.title,
                 "company": customer_names.get(r.customer_id) or r.company_name or r.contact_name,
@@ -174,7 +182,7 @@ def list_leads(
                 "revenue": format_idr(r.expected_revenue),
                 "owner": owners.get(r.owner_id, ""),
                 "created_at": format_date(r.created_at, lang),
-            }
+            }, hidden)
             for r in rows
         ]
     )

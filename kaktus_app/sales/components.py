@@ -56,7 +56,7 @@ def kanban_card(card: rx.Var, column: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.text(card["revenue"], size="2", weight="medium"),
                 rx.spacer(),
-                badge(card["probability"].to_string() + "%", "grass"),
+                rx.cond(card["probability"].to(str) != "", badge(card["probability"].to_string() + "%", "grass")),
                 width="100%",
                 align="center",
             ),

@@ -24,6 +24,7 @@ from kaktus_app.ui.components import (
     page_header,
     pagination,
     plain_header,
+    protected,
     record_select,
     sort_header,
     text_area,
@@ -176,7 +177,7 @@ def _stage_bar() -> rx.Component:
 
 
 def _input(name: str, label: str, **props) -> rx.Component:
-    return field(label, text_input(name, F.values[name], **props), F.errors[name])
+    return protected("opportunities", name, label, lambda ro: text_input(name, F.values[name], disabled=ro, **props), F.errors[name])
 
 
 def _form() -> rx.Component:
@@ -192,14 +193,17 @@ def _form() -> rx.Component:
                 _input("expected_revenue", "sales.expected_revenue", placeholder="15.000.000"),
                 _input("probability", "sales.probability", type="number", min=0, max=100),
                 _input("expected_closing", "sales.expected_closing", type="date"),
-                field(
+                protected(
+                    "opportunities",
+                    "priority",
                     "sales.priority",
-                    rx.el.select(
+                    lambda ro: rx.el.select(
                         *[rx.el.option("★" * n if n else "☆", value=str(n)) for n in range(4)],
                         name="priority",
                         default_value=F.values["priority"],
                         class_name="kaktus-select",
                         id="field-priority",
+                        disabled=ro,
                     ),
                     F.errors["priority"],
                 ),
@@ -213,7 +217,7 @@ def _form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            field("sales.memo", text_area("memo", F.values["memo"]), F.errors["memo"]),
+            protected("opportunities", "memo", "sales.memo", lambda ro: text_area("memo", F.values["memo"], disabled=ro), F.errors["memo"]),
             rx.hstack(
                 rx.text(t("sales.weighted"), ": ", size="2", color_scheme="gray"),
                 rx.text(F.record["weighted_label"], size="2", weight="bold", id="weighted-revenue"),

@@ -105,6 +105,7 @@ def _validate(session: Session, actor: Actor, data: dict, current: Opportunity |
 
 def create_opportunity(session: Session, actor: Actor, data: dict) -> Opportunity:
     permissions.require(session, actor, "opportunities", "create")
+    data = permissions.guard_writes(session, actor, "opportunities", data)
     clean = _validate(session, actor, data, None)
     stage_id = clean.pop("stage_id", None)
     if stage_id is None:
@@ -153,6 +154,7 @@ def update_opportunity(session: Session, actor: Actor, opportunity_id: int, data
     permissions.require(session, actor, "opportunities", "update")
     opportunity = _get(session, opportunity_id, actor)
     _check_version(opportunity, expected_version)
+    data = permissions.guard_writes(session, actor, "opportunities", data, opportunity)
     clean = _validate(session, actor, data, opportunity)
     clean.pop("stage_id", None)
     changed = [key for key, value in clean.items() if getattr(opportunity, key) != value]
@@ -350,13 +352,14 @@ def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, ta
     return query
 
 
-def _cards(session: Session, rows: list[Opportunity], lang: str) -> list[dict]:
+def _cards(session: Session, actor: Actor, rows: list[Opportunity], lang: str) -> list[dict]:
     customers = {}
     customer_ids = {o.customer_id for o in rows if o.customer_id}
     if customer_ids:
         customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all())
     owners = user_names(session, [o.owner_id for o in rows])
     nexts = activities.next_activity_by_opportunity(session, [o.id for o in rows])
+    hidden = permissions.hidden(session, actor, "opportunities")
     cards = []
     for o in rows:
         nxt = nexts.get(o.id)
@@ -378,6 +381,7 @@ def _cards(session: Session, rows: list[Opportunity], lang: str) -> list[dict]:
                 "next_overdue": bool(nxt and nxt["overdue"]),
             }
         )
+        permissions.redact(session, actor, "opportunities", cards[-1], hidden)
     return cards
 
 
@@ -435,9 +439,10 @@ def board(
                 "sum_expected_label": format_idr(expected),
                 "sum_expected_short": format_idr_short(expected),
                 "sum_weighted_label": format_idr(weighted_sum),
-                "cards": _cards(session, list(cards), lang),
+                "cards": _cards(session, actor, list(cards), lang),
             }
         )
+        permissions.redact(session, actor, "opportunities", columns[-1])
     return {"columns": columns}
 
 
@@ -448,7 +453,7 @@ def column_cards(
     stage = _stage(session, stage_id)
     filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search, visible=permissions.visible_owner_ids(session, actor, "opportunities"))
     rows = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).offset(offset).limit(limit)).all()
-    return _cards(session, list(rows), lang)
+    return _cards(session, actor, list(rows), lang)
 
 
 # ------------------------------------------------------------------------------------ list / form
@@ -471,6 +476,10 @@ def list_opportunities(
 ) -> dict:
     permissions.require(session, actor, "opportunities", "read")
     visible = permissions.visible_owner_ids(session, actor, "opportunities")
+    hidden = permissions.hidden(session, actor, "opportunities")
+    if "tags" in hidden:
+        tag = ""  # filtering by a hidden field would reveal it
+    sort = permissions.safe_sort(session, actor, "opportunities", sort, "updated_at")
 
     def filtered(query):
         if stage_id:
@@ -488,7 +497,7 @@ def list_opportunities(
     owners = user_names(session, [o.owner_id for o in rows])
     return at.result(
         [
-            {
+            permissions.redact(session, actor, "opportunities", {
                 "id": o.id,
                 "name": o.name,
                 "customer": customers.get(o.customer_id, ""),
@@ -500,7 +509,7 @@ def list_opportunities(
                 "closing": format_date(o.expected_closing, lang),
                 "owner": owners.get(o.owner_id, ""),
                 "updated_at": format_datetime(o.updated_at, lang),
-            }
+            }, hidden)
             for o in rows
         ]
     )
@@ -514,7 +523,7 @@ def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: s
     names = {s.id: s.name for s in session.exec(select(Stage))}
     history = session.exec(select(StageHistory).where(StageHistory.opportunity_id == o.id).order_by(StageHistory.id.desc()).limit(50)).all()
     owners = user_names(session, [o.owner_id] + [h.user_id for h in history])
-    return {
+    return permissions.redact(session, actor, "opportunities", {
         "id": o.id,
         "name": o.name,
         "customer_id": o.customer_id or "",
@@ -547,7 +556,7 @@ def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: s
             }
             for h in history
         ],
-    }
+    })
 
 
 def open_opportunities_for_customer(session: Session, customer_id: int) -> list[dict]:

@@ -48,15 +48,23 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     phone = _phone_prefix(text)
     email = text.lower() if "@" in text or "." in text else None
 
+    # A module the actor may not read gives no hits; a hidden field is neither matched nor shown.
+    readable = {m: permissions.can(session, actor, m, "read") for m in result}
+    hidden_customer = permissions.hidden(session, actor, "customers")
+    hidden_lead = permissions.hidden(session, actor, "leads")
     seen: set[int] = set()
     conditions = []
     if name_prefix:
         conditions.append(_range(Customer.name_norm, name_prefix))
-    if email:
+    if email and "email" not in hidden_customer:
         conditions.append(_range(Customer.email, email))
     if phone:
-        conditions.append(_range(Customer.phone, phone))
-        conditions.append(_range(Customer.mobile, phone))
+        if "phone" not in hidden_customer:
+            conditions.append(_range(Customer.phone, phone))
+        if "mobile" not in hidden_customer:
+            conditions.append(_range(Customer.mobile, phone))
+    if not readable["customers"]:
+        conditions = []
     for condition in conditions:
         if len(seen) >= limit:
             break
@@ -69,26 +77,28 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
         for row in rows:
             if row[0] not in seen and len(seen) < limit:
                 seen.add(row[0])
+                details = [value for field, value in zip(("email", "phone", "city"), row[3:6], strict=True) if field not in hidden_customer]
                 result["customers"].append(
-                    {"id": row[0], "name": row[1], "kind": row[2], "detail": row[3] or row[4] or row[5], "href": f"/customers/{row[0]}"}
+                    {"id": row[0], "name": row[1], "kind": row[2], "detail": next((d for d in details if d), ""), "href": f"/customers/{row[0]}"}
                 )
 
     low = text.lower()
     lead_filters = [_range(func.lower(Lead.title), low)]
-    if email:
+    if email and "email" not in hidden_lead:
         lead_filters.append(_range(Lead.email, email))
-    if phone:
+    if phone and "phone" not in hidden_lead:
         lead_filters.append(_range(Lead.phone, phone))
-    for row in session.exec(
+    for row in [] if not readable["leads"] else session.exec(
         select(Lead.id, Lead.title, Lead.company_name, Lead.status)
         .where(or_(*lead_filters), *_visible(session, actor, "leads", Lead.owner_id))
         .order_by(Lead.id.desc())
         .limit(limit)
     ):
-        result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": row[2], "href": f"/leads/{row[0]}"})
+        detail = "" if "company_name" in hidden_lead else row[2]
+        result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": detail, "href": f"/leads/{row[0]}"})
 
     opp_filters = [_range(func.lower(Opportunity.name), low)]
-    for row in session.exec(
+    for row in [] if not readable["opportunities"] else session.exec(
         select(Opportunity.id, Opportunity.name, Opportunity.state)
         .where(or_(*opp_filters), *_visible(session, actor, "opportunities", Opportunity.owner_id))
         .order_by(Opportunity.id.desc())

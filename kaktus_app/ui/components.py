@@ -86,6 +86,32 @@ def field(label_key: str, control: rx.Component, error: rx.Var | str = "", *, hi
     )
 
 
+def field_access(module: str, name: str) -> tuple[rx.Var, rx.Var]:
+    """(hidden, read-only) of a field for the signed-in user's profile. Only the look: the services
+    refuse and blank the same fields again."""
+    from kaktus_app.auth.state import AuthState
+
+    key = f"{module}.{name}"
+    return AuthState.hidden_fields.contains(key), AuthState.readonly_fields.contains(key)
+
+
+def guarded(module: str, name: str, component: rx.Component) -> rx.Component:
+    """``component`` unless the user's profile hides the field."""
+    hidden, _ = field_access(module, name)
+    return rx.cond(hidden, rx.fragment(), component)
+
+
+def protected(module: str, name: str, label_key: str, make_control: Callable, error: rx.Var | str = "", **field_props) -> rx.Component:
+    """A form field that follows the profile's field access: left out when hidden, disabled when
+    read-only (a disabled control is not submitted, so its stored value stays)."""
+    from kaktus_app.auth.permissions import FIELDS
+
+    if name not in FIELDS.get(module, {}):
+        return field(label_key, make_control(False), error, **field_props)
+    hidden, readonly = field_access(module, name)
+    return rx.cond(hidden, rx.fragment(), field(label_key, make_control(readonly), error, **field_props))
+
+
 def text_input(name: str, value: rx.Var | str = "", **props) -> rx.Component:
     return rx.input(name=name, default_value=value, id=f"field-{name}", width="100%", **props)
 

@@ -36,15 +36,24 @@ def test_admin_changes_a_profile_and_the_salesperson_sees_costs(app_server, new_
     admin = new_user_context("admin")
     _open(admin, "/admin/profiles")
     card = admin.locator("#profile-sales")
+    card.locator(".fields-products summary").click()
     select = card.locator("select.field-mode-products-cost")
     expect(select).to_have_value("hidden")
     select.select_option("editable")
     card.locator("select.field-mode-products-margin").select_option("editable")
+    # every field can be restricted: hide the deals' expected revenue from salespeople
+    card.locator(".fields-opportunities summary").click()
+    card.locator("select.field-mode-opportunities-expected_revenue").select_option("hidden")
     card.locator(".profile-save").click()
     expect(admin.get_by_text("Profile saved")).to_be_visible()
 
     _open(dewi, "/products")
     expect(dewi.locator("#product-row-NB-AYAM .cost-cell")).to_have_text(re.compile(r"Rp \d"))
+    opp_id = app_server.query("SELECT o.id FROM opportunity o JOIN app_user u ON u.id = o.owner_id WHERE u.username = 'dewi' AND o.state = 'open' ORDER BY o.id LIMIT 1")[0][0]
+    _open(dewi, f"/opportunities/{opp_id}")
+    expect(dewi.locator("#field-probability")).to_be_visible()
+    expect(dewi.locator("#field-expected_revenue")).to_have_count(0)
+    expect(dewi.locator("#weighted-revenue")).not_to_contain_text("Rp")
 
     _open(admin, "/admin/audit")
     admin.locator("#audit-action").select_option("permission_change")
@@ -53,13 +62,18 @@ def test_admin_changes_a_profile_and_the_salesperson_sees_costs(app_server, new_
     # Back as it was (other tests expect salespeople not to see costs).
     _open(admin, "/admin/profiles")
     card = admin.locator("#profile-sales")
+    card.locator(".fields-products summary").click()
     card.locator("select.field-mode-products-cost").select_option("hidden")
     card.locator("select.field-mode-products-margin").select_option("hidden")
+    card.locator(".fields-opportunities summary").click()
+    card.locator("select.field-mode-opportunities-expected_revenue").select_option("editable")
     card.locator(".profile-save").click()
     expect(admin.get_by_text("Profile saved")).to_be_visible()
     _open(dewi, "/products")
     expect(dewi.locator("#product-row-NB-AYAM")).to_be_visible()
     expect(dewi.locator(".cost-cell")).to_have_count(0)
+    _open(dewi, f"/opportunities/{opp_id}")
+    expect(dewi.locator("#field-expected_revenue")).to_be_visible()
 
 
 def test_a_salesperson_cannot_open_another_teams_opportunity_by_url(app_server, new_user_context):

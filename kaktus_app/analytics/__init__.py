@@ -1,0 +1,1 @@
+"""Dashboards, the report builder and sales intelligence."""

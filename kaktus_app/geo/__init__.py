@@ -1,0 +1,1 @@
+"""The Indonesian gazetteer, geocoding of customers, sales territories and the map."""
