@@ -306,6 +306,45 @@ def load_demo(session: Session) -> None:
         if status == "open" and index % 2 == 0:
             plan({"lead_id": lead.id}, owner, rng.choice([-2, 0, 1, 3]))
 
+    def converted_lead(name: str, account, owner, amount, created, index: int):
+        """The lead an opportunity came from (so the dashboards have lead sources and conversion rates)."""
+        lead = Lead(
+            title=name, customer_id=account.id, city=account.city, source=LEAD_SOURCES[(index * 3) % len(LEAD_SOURCES)], expected_revenue=amount,
+            owner_id=owner.id, tags=account.tags, status="converted", created_at=created - timedelta(days=rng.randint(2, 15)), updated_at=created,
+        )
+        session.add(lead)
+        session.flush()
+        return lead
+
+    # A year of closed deals, so the won/lost trend, the win rate and the sales cycle have a history.
+    for index in range(40):
+        account = accounts[(index * 7 + 3) % len(accounts)]
+        owner = sellers[index % 2]
+        name, amount = title()
+        won = rng.random() < 0.6
+        created = now - timedelta(days=rng.randint(60, 380))
+        closed = min(created + timedelta(days=rng.randint(10, 75)), now - timedelta(days=1))
+        stage = won_stage if won else rng.choice(open_stages)
+        source_lead = converted_lead(name, account, owner, amount, created, index + 1) if index % 3 != 0 else None
+        opportunity = Opportunity(
+            name=name, customer_id=account.id, stage_id=stage.id, team_id=owner.team_id, position=float(100 + index) * 1024,
+            lead_id=source_lead.id if source_lead else None, expected_revenue=amount, probability=100 if won else 0,
+            expected_closing=closed.astimezone(JAKARTA).date(), priority=rng.randint(0, 3), owner_id=owner.id, tags=account.tags,
+            state="won" if won else "lost", lost_reason="" if won else rng.choice(LOST_REASONS),
+            created_at=created, updated_at=closed, stage_changed_at=closed, closed_at=closed,
+        )
+        session.add(opportunity)
+        session.flush()
+        if source_lead is not None:
+            source_lead.opportunity_id = opportunity.id
+        session.add(StageHistory(opportunity_id=opportunity.id, to_stage_id=open_stages[0].id, to_state="open", user_id=owner.id, expected_revenue=amount, at=created))
+        session.add(
+            StageHistory(
+                opportunity_id=opportunity.id, from_stage_id=open_stages[0].id, to_stage_id=stage.id, from_state="open",
+                to_state=opportunity.state, user_id=owner.id, expected_revenue=amount, at=closed,
+            )
+        )
+
     for index in range(46):
         account = accounts[(index * 5) % len(accounts)]
         owner = sellers[index % 2]
@@ -317,8 +356,10 @@ def load_demo(session: Session) -> None:
         else:
             stage, state = open_stages[index % len(open_stages)], "lost"
         created = now - timedelta(days=rng.randint(5, 120))
+        source_lead = converted_lead(name, account, owner, amount, created, index) if index % 3 != 2 else None
         opportunity = Opportunity(
             name=name, customer_id=account.id, stage_id=stage.id, team_id=owner.team_id, position=float(index + 1) * 1024,
+            lead_id=source_lead.id if source_lead else None,
             expected_revenue=amount, probability=0 if state == "lost" else stage.probability, expected_closing=today + timedelta(days=rng.randint(-20, 75)),
             priority=rng.randint(0, 3), owner_id=owner.id, tags=account.tags, state=state,
             lost_reason=rng.choice(LOST_REASONS) if state == "lost" else "", memo=rng.choice(["Pelanggan meminta diskon untuk order rutin.", "Perlu tasting sebelum keputusan.", ""]),
@@ -326,6 +367,8 @@ def load_demo(session: Session) -> None:
         )
         session.add(opportunity)
         session.flush()
+        if source_lead is not None:
+            source_lead.opportunity_id = opportunity.id
         session.add(StageHistory(opportunity_id=opportunity.id, to_stage_id=open_stages[0].id, to_state="open", user_id=owner.id, expected_revenue=amount, at=created))
         if stage.id != open_stages[0].id:
             session.add(StageHistory(opportunity_id=opportunity.id, from_stage_id=open_stages[0].id, to_stage_id=stage.id, from_state="open", to_state=state, user_id=owner.id, expected_revenue=amount, at=created + timedelta(days=3)))
@@ -416,6 +459,22 @@ def load_catalog(session: Session) -> None:
     documents.update_settings(session, admin, {"npwp": "01.234.567.8-071.000", "bank_account": "523-0123-456"})
     draft = catalog.create_purchase_order(session, admin, vendors[1].id, {})
     catalog.add_po_line(session, admin, draft.id, {"product_id": products["BEV-AIR"].id, "quantity": "1000"})
+    session.flush()
+
+
+DEMO_TERRITORIES = [("Bali", "", "budi"), ("Jawa Timur", "", "budi"), ("Jawa Barat", "Kota Bandung", "dewi")]
+
+
+def load_territories(session: Session) -> None:
+    """Sales territories: budi takes Bali and East Java (weddings and events), dewi the city of Bandung."""
+    from kaktus_app.geo.models import Territory
+
+    if session.exec(select(Territory.id)).first() is not None:
+        return
+    users = {u.username: u.id for u in session.exec(select(User))}
+    for province, city, username in DEMO_TERRITORIES:
+        if username in users:
+            session.add(Territory(province=province, city=city, owner_id=users[username]))
     session.flush()
 
 
@@ -595,11 +654,13 @@ def main(argv: list[str] | None = None) -> None:
     with db.session_scope() as session:
         if args.if_empty and not is_empty(session):
             load_catalog(session)  # a database from before the catalog existed gets it once
+            load_territories(session)  # likewise the sales territories
             print("Demo data already loaded; keeping the database as it is.")
             return
         load_demo(session)
         load_catalog(session)
         load_documents(session)
+        load_territories(session)
     print("Demo data loaded.")
 
 

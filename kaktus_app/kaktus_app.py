@@ -4,10 +4,12 @@ import reflex as rx
 
 import kaktus_app.models  # noqa: F401  (every table)
 from kaktus_app.activities import pages as activities_pages  # noqa: F401
+from kaktus_app.analytics import pages as analytics_pages  # noqa: F401
 from kaktus_app.auth import pages as auth_pages  # noqa: F401
 from kaktus_app.catalog import pages as catalog_pages  # noqa: F401
 from kaktus_app.customers import pages as customers_pages  # noqa: F401
 from kaktus_app.documents import pages as documents_pages  # noqa: F401
+from kaktus_app.geo import pages as geo_pages  # noqa: F401
 from kaktus_app.home import pages as home_pages  # noqa: F401
 from kaktus_app.leads import pages as leads_pages  # noqa: F401
 from kaktus_app.sales import pages as sales_pages  # noqa: F401

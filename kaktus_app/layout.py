@@ -13,6 +13,9 @@ from kaktus_app.ui.shell import NavItem, language_switch, shell
 
 NAV_ITEMS = [
     NavItem("nav.home", "/", "house"),
+    NavItem("nav.dashboard", "/dashboard", "chart-column"),
+    NavItem("nav.reports", "/reports", "chart-bar-big"),
+    NavItem("nav.map", "/map", "map"),
     NavItem("nav.customers", "/customers", "building-2"),
     NavItem("nav.leads", "/leads", "sparkles"),
     NavItem("nav.pipeline", "/pipeline", "kanban"),

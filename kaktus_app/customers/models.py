@@ -19,6 +19,7 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_owner_name", "owner_id", "name_norm"),
         Index("ix_customer_city_name", "city", "name_norm"),
         Index("ix_customer_segment_name", "segment", "name_norm"),
+        Index("ix_customer_province_segment", "province", "segment", "city"),  # region filters, map and reports
         {"extend_existing": True},
     )
 

@@ -304,7 +304,11 @@ def _form() -> rx.Component:
                 _input("tags", "common.tags", placeholder="catering, halal"),
                 field(
                     "common.owner",
-                    record_select("owner_id", s.users, s.values["owner_id"]),
+                    rx.cond(
+                        s.is_new,
+                        record_select("owner_id", s.users, s.values["owner_id"], empty_label=t("customers.owner_auto")),
+                        record_select("owner_id", s.users, s.values["owner_id"]),
+                    ),
                     s.errors["owner_id"],
                 ),
                 _input("npwp", "customers.npwp", placeholder="01.234.567.8-901.000"),

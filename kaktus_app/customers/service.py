@@ -14,6 +14,7 @@ from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, SavedFilter
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
+from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
 from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.validation import (
@@ -141,6 +142,12 @@ def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
     data = permissions.guard_writes(session, actor, "customers", data)
     clean = _validate(session, actor, data, None)
     customer = Customer(**clean, name_norm=normalise_name(clean["name"]), created_at=utcnow(), updated_at=utcnow())
+    if customer.latitude is not None and customer.longitude is not None:
+        customer.geo_source = "manual"
+    else:
+        geo.geocode_customer(customer)  # the city's coordinates from the gazetteer
+    if not str(data.get("owner_id") or "").strip():
+        geo.assign_owner(session, customer)  # no owner chosen: the sales territory decides (else the creator)
     session.add(customer)
     session.flush()
     activities.log(session, actor, "customer", customer.id, "created", "customers.timeline.created", name=customer.name)
@@ -158,6 +165,10 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
     changed = [key for key, value in clean.items() if getattr(customer, key) != value]
     for key in changed:
         setattr(customer, key, clean[key])
+    if "latitude" in changed or "longitude" in changed:
+        customer.geo_source = "manual" if customer.latitude is not None and customer.longitude is not None else ""
+    if {"city", "province", "latitude", "longitude"} & set(changed):
+        geo.geocode_customer(customer)  # gazetteer points follow the city; typed ones stay
     if changed:
         customer.name_norm = normalise_name(customer.name)
         customer.updated_at = utcnow()

@@ -147,7 +147,7 @@ class CustomerFormState(rx.State):
         record_id = record_id_from_path(self)
         if record_id is None:
             self.customer_id, self.contacts, self.title = 0, [], ""
-            values = dict(EMPTY_FORM, owner_id=str(actor.id))
+            values = dict(EMPTY_FORM, owner_id="")  # automatic: the sales territory's owner, else the creator
             company = query_param(self, "company")
             if company.isdigit():
                 values.update(kind="person", company_id=company)

@@ -19,6 +19,7 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         Index("ix_lead_status_created", "status", "created_at"),
         Index("ix_lead_owner_status", "owner_id", "status"),
+        Index("ix_lead_owner_created", "owner_id", "created_at", "status"),  # leads per salesperson in a date range
         Index("ix_lead_title_lower", func.lower(text("title"))),
         {"extend_existing": True},
     )

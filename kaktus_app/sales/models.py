@@ -44,6 +44,11 @@ class Opportunity(SQLModel, table=True):
         Index("ix_opportunity_stage_sums", "state", "stage_id", "expected_revenue", "probability"),
         Index("ix_opportunity_name_lower", func.lower(text("name"))),
         Index("ix_opportunity_owner_state", "owner_id", "state"),
+        # the dashboards: pipeline by closing date and forecast, date-filtered pipeline and sources,
+        # won/lost history (covering indexes: the aggregates read no table rows)
+        Index("ix_opportunity_open_closing", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id"),
+        Index("ix_opportunity_created", "created_at", "state", "stage_id", "lead_id", "expected_revenue", "probability", "owner_id"),
+        Index("ix_opportunity_closed", "state", "closed_at", "owner_id", "customer_id", "expected_revenue", "created_at"),
         {"extend_existing": True},
     )
 

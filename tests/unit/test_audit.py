@@ -34,7 +34,9 @@ def test_create_update_and_stage_move_are_recorded_with_old_and_new_values(seede
     assert (created.action, created.username, created.record_label) == ("create", "dewi", "PT. KITA")
     assert json.loads(created.changes)["city"] == ["", "Jakarta Selatan"]
     assert updated.action == "update" and updated.user_id == dewi.id
-    assert json.loads(updated.changes) == {"city": ["Jakarta Selatan", "Bekasi"], "phone": ["", "+62215551234"]}
+    changes = json.loads(updated.changes)
+    assert {k: changes[k] for k in ("city", "phone")} == {"city": ["Jakarta Selatan", "Bekasi"], "phone": ["", "+62215551234"]}
+    assert set(changes) == {"city", "phone", "latitude", "longitude"}  # moved to Bekasi's coordinates too
 
     stages = {s.name: s.id for s in seeded.exec(select(Stage).where(Stage.team_id == None))}  # noqa: E711
     opp = sales.create_opportunity(seeded, dewi, {"name": "Nasi box 300 pax", "expected_revenue": "10.000.000"})
@@ -129,3 +131,14 @@ def test_two_factor_login(seeded):
     auth_service.login(seeded, "dewi", "kaktus-dewi-2026")
     changes = [json.loads(e.changes) for e in _entries(seeded, module="users", action="update")]
     assert {"totp_enabled": ["False", "True"]} in changes and all(c.get("totp_secret", ["***"])[0] == "***" for c in changes)
+
+
+def test_a_report_export_is_recorded(seeded, admin, dewi):
+    from kaktus_app.analytics import service as analytics
+
+    spec = analytics.ReportSpec(module="opportunities", group_by="stage")
+    result = analytics.run_report(seeded, dewi, spec)
+    analytics.export_report(seeded, dewi, spec, result, "csv")
+    entry = _entries(seeded, module="opportunities", action="export")[-1]
+    assert (entry.username, entry.record_label) == ("dewi", "CSV")
+    assert "by stage" in entry.detail

@@ -7,6 +7,7 @@ MESSAGES = {
     "customers.kind.company": ("Company", "Perusahaan"),
     "customers.kind.person": ("Individual / contact", "Perorangan / kontak"),
     "customers.name": ("Name", "Nama"),
+    "customers.owner_auto": ("Automatic (sales territory, else me)", "Otomatis (wilayah penjualan, atau saya)"),
     "customers.company": ("Works for (company)", "Bekerja di (perusahaan)"),
     "customers.company_hint": ("Type to search companies", "Ketik untuk mencari perusahaan"),
     "customers.industry": ("Industry", "Industri"),

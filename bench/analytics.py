@@ -1,0 +1,180 @@
+"""The managers' dashboard and the report builder at scale: server-side timings of the analytics service.
+
+Uses (or builds once, under bench/.data/) the scale generator's SQLite database. generate_scale(n)
+makes n customers, 0.3n leads, 0.2n opportunities and n activities, so the default n = 1,000,000
+gives ≈ 200,000 opportunities and ≈ 1,000,000 activities (building it takes about 3 minutes; the
+file is the one bench/run_all.py builds for that size, so either script reuses the other's).
+
+With --indexes the same figures are taken again on a copy of the database that has the indexes
+recommended for analytics (RECOMMENDED_INDEXES below; the schema itself changes only by migration).
+Prints median and p95 per call. Prints figures only: nothing here asserts a timing.
+
+    python -m bench.analytics [--size 1000000 | --db path/to.db] [--runs 15] [--indexes]
+    KAKTUS_BENCH_DB=path/to.db python -m bench.analytics
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from kaktus_app import db
+from kaktus_app.analytics import service as analytics
+from kaktus_app.analytics.service import Filters, ReportSpec
+from kaktus_app.auth.models import User
+from kaktus_app.auth.service import actor_for, system_actor
+from kaktus_app.demo import generate_scale
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / ".data"
+
+# What the dashboard's queries would use (name, table, columns). Each is covering for the figures named.
+RECOMMENDED_INDEXES = [
+    # open pipeline by closing day and stage (pipeline by period, forecast, without closing date): read in index order, no sort
+    ("ix_opportunity_open_closing", "opportunity", "state, expected_closing, stage_id, expected_revenue, probability, owner_id"),
+    # figures dated by created_at (pipeline by stage in a date range, by source, open deals per owner, drill-downs)
+    ("ix_opportunity_created", "opportunity", "created_at, state, stage_id, lead_id, expected_revenue, probability, owner_id"),
+    # closed deals (win rate, won/lost trend, won per owner, top customers)
+    ("ix_opportunity_closed", "opportunity", "state, closed_at, owner_id, customer_id, expected_revenue, created_at"),
+    # leads per owner in a date range (performance)
+    ("ix_lead_owner_created", "lead", "owner_id, created_at, status"),
+    # the region filter (customers of a province), the filter bar's list of provinces (an index-only
+    # DISTINCT) and customer reports by province x segment (grouped in index order)
+    ("ix_customer_province_segment", "customer", "province, segment, city"),
+]
+
+
+def migrate(url: str) -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    cfg = Config(str(ROOT.parent / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT.parent / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "head")
+
+
+def build_sqlite(size: int) -> Path:
+    """bench/.data/kaktus_<size>.db, built once with the scale generator (migrated to head on reuse)."""
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"kaktus_{size}.db"
+    if path.exists():
+        migrate(f"sqlite:///{path}")
+        return path
+    tmp = DATA / f"kaktus_{size}.analytics-building.db"
+    tmp.unlink(missing_ok=True)
+    url = f"sqlite:///{tmp}"
+    migrate(url)
+    started = time.perf_counter()
+    with Session(db.get_engine(url)) as session:
+        counts = generate_scale(session, size)
+    print(f"  built {counts} in {time.perf_counter() - started:.0f} s")
+    db.get_engine(url).dispose()
+    tmp.rename(path)
+    return path
+
+
+def with_indexes(path: Path) -> Path:
+    """A copy of the database with RECOMMENDED_INDEXES (kept for the next run)."""
+    copy = path.with_name(path.stem + "_analytics_indexes.db")
+    if not copy.exists() or copy.stat().st_mtime < path.stat().st_mtime:
+        shutil.copyfile(path, copy)
+    engine = db.make_engine(f"sqlite:///{copy}")
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for name, table, columns in RECOMMENDED_INDEXES:
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    print(f"  recommended indexes ready in {time.perf_counter() - started:.0f} s")
+    return copy
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    fn()  # warm the page cache once
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, max(0, round(len(samples) * 0.95) - 1))]
+
+
+def counts(session: Session) -> str:
+    tables = ("opportunity", "activity", "lead", "customer")
+    numbers = [session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables]
+    return ", ".join(f"{n:,} {t}" for t, n in zip(tables, numbers, strict=True))
+
+
+def bench_database(label: str, path: Path, runs: int) -> list[tuple]:
+    rows = []
+    engine = db.get_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        print(f"  {label}: {counts(session)}")
+        admin = system_actor(session)
+        dewi = actor_for(session.exec(select(User).where(User.username == "dewi")).one())
+        today = analytics.jakarta_today()
+        quarter = Filters(date_from=today - timedelta(days=90), date_to=today)
+        stage_id = analytics.pipeline_by_stage(session, admin)[0]["stage_id"]
+        cases = [
+            ("sales_dashboard, manager, all time", lambda: analytics.sales_dashboard(session, admin)),
+            ("sales_dashboard, manager, last 90 days", lambda: analytics.sales_dashboard(session, admin, quarter)),
+            ("sales_dashboard, manager, segment filter", lambda: analytics.sales_dashboard(session, admin, Filters(segment="corporate"))),
+            ("sales_dashboard, salesperson (her team's deals)", lambda: analytics.sales_dashboard(session, dewi)),
+            ("pipeline_by_period, quarters of this year", lambda: analytics.pipeline_by_period(session, admin, granularity="quarter", year=today.year)),
+            ("drilldown, a stage, page 1", lambda: analytics.drilldown(session, admin, stage_id=stage_id, state="open")),
+            ("filter_options (owners, provinces, stages)", lambda: analytics.filter_options(session, admin)),
+            ("report: deals by stage (count)", lambda: analytics.run_report(session, admin, ReportSpec("opportunities", "stage"))),
+            (
+                "report: revenue by owner x month (sum)",
+                lambda: analytics.run_report(session, admin, ReportSpec("opportunities", "owner", "created_at", measure="sum", field="expected_revenue")),
+            ),
+            ("report: leads by source x status", lambda: analytics.run_report(session, admin, ReportSpec("leads", "source", "status"))),
+            (
+                "report: activities by week x kind, 90 days",
+                lambda: analytics.run_report(session, admin, ReportSpec("activities", "due_at", "kind", granularity="week"), quarter),
+            ),
+            ("report: customers by province x segment", lambda: analytics.run_report(session, admin, ReportSpec("customers", "province", "segment"))),
+        ]
+        for name, call in cases:
+            p50, p95 = timed(call, runs)
+            rows.append((label, name, p50, p95))
+            print(f"    {name:<48} {p50:9.1f} {p95:9.1f}")
+    engine.dispose()
+    return rows
+
+
+def print_table(rows: list[tuple]) -> None:
+    print(f"\n{'database':<26} {'call':<48} {'p50 ms':>9} {'p95 ms':>9}")
+    print("-" * 95)
+    for label, name, p50, p95 in rows:
+        print(f"{label:<26} {name:<48} {p50:9.1f} {p95:9.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=1_000_000, help="customers for generate_scale (0.2 x size opportunities)")
+    parser.add_argument("--db", default=os.environ.get("KAKTUS_BENCH_DB", ""), help="an existing scaled SQLite database to use instead")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--indexes", action="store_true", help="also time a copy with RECOMMENDED_INDEXES")
+    args = parser.parse_args(argv)
+    path = Path(args.db) if args.db else build_sqlite(args.size)
+    rows = bench_database("SQLite, current indexes", path, args.runs)
+    if args.indexes:
+        rows += bench_database("SQLite, + recommended", with_indexes(path), args.runs)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
