@@ -53,7 +53,7 @@ def pipeline_by_stage(rows: list[dict], lang: str) -> dict:
     data = [
         {
             "type": "bar", "x": stages, "y": [_num(r["expected"]) for r in rows], "name": translate("analytics.expected", lang),
-            "marker": {"color": OPEN}, "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11},
+            "marker": {"color": OPEN}, "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11}, "constraintext": "none",
             "hovertemplate": "%{x}<br>%{text}<extra></extra>",
         },
         {
@@ -168,6 +168,11 @@ def report(result: dict, chart: str, lang: str) -> dict:
 def money_text(value) -> str:
     """A KPI's money text, or "—" when the user may not see it."""
     return "—" if value is None else format_idr(value)
+
+
+def short_money_text(value) -> str:
+    """A KPI tile's money: "Rp 656,9 jt" (the tile is narrow), or "—" when the user may not see it."""
+    return "—" if value is None else format_idr_short(value)
 
 
 def percent_text(value) -> str:

@@ -9,7 +9,7 @@ from kaktus_app.analytics.report_state import GRANULARITIES, ReportState
 from kaktus_app.analytics.state import QUICK_PICKS, DashboardState
 from kaktus_app.customers.models import SEGMENTS
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import card, field, page_header
+from kaktus_app.ui.components import card, field, filter_select, page_header, pagination
 from kaktus_app.ui.lang import t
 
 D = DashboardState
@@ -17,19 +17,7 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove
 
 
 def _select(name: str, options: rx.Var | list, all_key: str, element_id: str) -> rx.Component:
-    """A filter <select>: "all" plus the options; changing it reloads every chart."""
-    if isinstance(options, rx.Var):
-        children = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
-    else:
-        children = [rx.el.option(t(label), value=value) for value, label in options]
-    return rx.el.select(
-        rx.el.option(t(all_key), value="all"),
-        *children,
-        value=rx.cond(getattr(D, name) == "", "all", getattr(D, name)),
-        on_change=lambda value: D.set_filter(name, value),
-        class_name="kaktus-select",
-        id=element_id,
-    )
+    return filter_select(name, getattr(D, name), options, D.set_filter, all_key=all_key, element_id=element_id)
 
 
 def _filters() -> rx.Component:
@@ -166,12 +154,7 @@ def _drill_panel() -> rx.Component:
                 width="100%",
             ),
             rx.cond(D.drill_total == 0, rx.text(t("common.no_results"), color_scheme="gray", size="2")),
-            rx.hstack(
-                rx.button(rx.icon("chevron-left", size=14), on_click=D.drill_prev, disabled=D.drill_page <= 1, size="1", variant="soft"),
-                rx.text(D.drill_page, " / ", D.drill_pages, size="1"),
-                rx.button(rx.icon("chevron-right", size=14), on_click=D.drill_next, disabled=D.drill_page >= D.drill_pages, size="1", variant="soft"),
-                align="center",
-            ),
+            pagination(D.drill_page, D.drill_pages, t("common.rows_total", count=D.drill_total), D.drill_prev, D.drill_next),
             id="drill-panel",
             spacing="2",
             overflow_x="auto",
@@ -288,7 +271,7 @@ def dashboard_page() -> rx.Component:
                     _kpi("analytics.win_rate", k["win_rate"], "kpi-win-rate", "grass"),
                     _kpi("analytics.won_lost", k["won_lost"], "kpi-won-lost"),
                     _kpi("analytics.sales_cycle", k["cycle"], "kpi-cycle"),
-                    columns=rx.breakpoints(initial="2", sm="3", xl="6"),
+                    columns=rx.breakpoints(initial="2", sm="3", lg="6"),
                     spacing="3",
                     width="100%",
                 ),

@@ -3,7 +3,10 @@
 Every figure is SQL aggregation (GROUP BY) over the records the actor may see: a function first
 checks the module permission, then limits rows with ``permissions.visible_owner_ids`` /
 ``owner_clause``. Python only folds grouped rows: same-named stages, closing days into months /
-quarters / years, the periods with no data. A table is never loaded into Python.
+quarters / years, the periods with no data. A table is never loaded into Python. A customer filter
+(segment, province, city) matches the record's customer (an activity's own, or its opportunity's);
+a call that runs several queries works the matching ids out once, in temporary tables
+(``_customer_scope``).
 
 Dates. ``Filters.date_from`` / ``date_to`` (inclusive) are Asia/Jakarta calendar days. Each figure
 applies them to the date it is about (named in its docstring): created_at for the pipeline by stage
@@ -31,13 +34,32 @@ from __future__ import annotations
 import csv
 import io
 import json
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    cast,
+    extract,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    text,
+    true,
+)
 from sqlalchemy import DateTime as SADateTime
-from sqlalchemy import String, case, cast, extract, false, func, literal_column, or_, true
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
+from sqlalchemy.schema import CreateTable, DropTable
 from sqlmodel import Session, select
 
 from kaktus_app.activities.models import Activity
@@ -320,8 +342,8 @@ def _fill_periods(found: dict[date, dict], granularity: str, first: date | None,
 # ------------------------------------------------------------------------------------------ filters
 
 
-def _customer_ids(f: Filters):
-    """A subquery of the customers matching the segment / province / city filters (None: no such filter)."""
+def _customer_conditions(f: Filters) -> list:
+    """WHERE clauses on Customer for the segment / province / city filters (empty: no such filter)."""
     clauses = []
     if f.segment:
         clauses.append(Customer.segment == f.segment)
@@ -329,7 +351,94 @@ def _customer_ids(f: Filters):
         clauses.append(Customer.province == f.province)
     if f.city:
         clauses.append(Customer.city == f.city)
+    return clauses
+
+
+def _customer_ids(f: Filters):
+    """A subquery of the customers matching the segment / province / city filters (None: no such filter)."""
+    clauses = _customer_conditions(f)
     return select(Customer.id).where(*clauses) if clauses else None
+
+
+# The customer filters (segment, province, city), worked out once per call. Filtering each query by
+# ``customer_id IN (SELECT id FROM customer WHERE segment = ...)`` makes SQLite build the list of
+# matching customers (a seventh of a million ids at scale) again for every query, and look the
+# opportunities up one customer at a time: 150-450 ms a query, ~3 s for the dashboard.
+# ``_customer_scope`` writes the ids of the matching customers and of their opportunities into two
+# temporary tables (private to the connection, dropped at the end of the call); the queries then
+# filter by primary key lookups in them. Same rows, same numbers.
+_SCOPE_KEY = "kaktus.analytics.customer_scope"
+_scope_tables = MetaData()
+_SCOPE_CUSTOMERS = Table(
+    "kaktus_scope_customer", _scope_tables, Column("id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+)
+_SCOPE_OPPORTUNITIES = Table(
+    "kaktus_scope_opportunity", _scope_tables, Column("id", Integer, primary_key=True, autoincrement=False),
+    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+)
+
+
+def _scope(session: Session, f: Filters, table: str) -> bool:
+    """Whether an active ``_customer_scope`` holds ``f``'s "customers" / "opportunities"."""
+    scope = session.info.get(_SCOPE_KEY)
+    return scope is not None and scope["key"] == (f.segment, f.province, f.city) and scope[table]
+
+
+@contextmanager
+def _customer_scope(session: Session, f: Filters, *, customers: bool = True, opportunities: bool = True):
+    """Within the block, queries filtered by ``f``'s customer fields read the matching customers (for
+    leads, activities, documents) and / or the matching opportunities (for opportunities and
+    activities) from temporary tables. ``f`` is the filter after ``_allowed``; a query checks that
+    it has the same customer filter. Without a customer filter, or inside another scope, nothing happens."""
+    conditions = _customer_conditions(f)
+    if not conditions or _SCOPE_KEY in session.info or not (customers or opportunities):
+        yield
+        return
+    connection = session.connection()
+    tables = [t for t, wanted in ((_SCOPE_CUSTOMERS, customers), (_SCOPE_OPPORTUNITIES, opportunities)) if wanted]
+    for table in tables:
+        connection.execute(DropTable(table, if_exists=True))  # one left behind by a failed call on this connection
+        connection.execute(CreateTable(table))
+    if customers:
+        connection.execute(insert(_SCOPE_CUSTOMERS).from_select(["id"], select(Customer.id).where(*conditions)))
+    if opportunities:
+        if customers:
+            # read the opportunities in table order and look their customer up in the table just filled
+            # (``+ 0``: SQLite would otherwise probe the customer_id index once per matching customer)
+            in_scope = _unindexed(session, Opportunity.customer_id).in_(select(_SCOPE_CUSTOMERS.c.id))
+            matching = select(Opportunity.id).where(in_scope)
+        else:
+            matching = select(Opportunity.id).join(Customer, Customer.id == Opportunity.customer_id).where(*conditions)
+        connection.execute(insert(_SCOPE_OPPORTUNITIES).from_select(["id"], matching))
+    if _dialect(session) == "postgresql":  # row counts for the planner (temporary tables are not auto-analyzed)
+        connection.execute(text("ANALYZE " + ", ".join(t.name for t in tables)))
+    session.info[_SCOPE_KEY] = {"key": (f.segment, f.province, f.city), "customers": customers, "opportunities": opportunities}
+    try:
+        yield
+    finally:
+        del session.info[_SCOPE_KEY]
+        try:
+            for table in tables:
+                connection.execute(DropTable(table, if_exists=True))
+        except SQLAlchemyError:
+            pass  # a failed PostgreSQL transaction drops them with its rollback; the next scope drops leftovers
+
+
+def _opportunity_customer_clause(session: Session, f: Filters):
+    """The opportunity's customer matches ``f`` (None: no customer filter)."""
+    if _scope(session, f, "opportunities"):
+        return Opportunity.id.in_(select(_SCOPE_OPPORTUNITIES.c.id))
+    customers = _customer_ids(f)
+    return None if customers is None else Opportunity.customer_id.in_(customers)
+
+
+def _customer_clause(session: Session, f: Filters, column):
+    """``column`` (a customer id) is one of the customers matching ``f`` (None: no customer filter)."""
+    if _scope(session, f, "customers"):
+        return column.in_(select(_SCOPE_CUSTOMERS.c.id))
+    customers = _customer_ids(f)
+    return None if customers is None else column.in_(customers)
 
 
 def _team_members(team_id: int):
@@ -348,9 +457,9 @@ def _opportunity_where(session: Session, actor, f: Filters, date_column=None) ->
         clauses.append(Opportunity.team_id == f.team_id)
     if f.owner_id:
         clauses.append(Opportunity.owner_id == f.owner_id)
-    customers = _customer_ids(f)
+    customers = _opportunity_customer_clause(session, f)
     if customers is not None:
-        clauses.append(Opportunity.customer_id.in_(customers))
+        clauses.append(customers)
     if date_column is not None:
         clauses += _range(date_column, f.date_from, f.date_to)
     return clauses
@@ -362,9 +471,9 @@ def _lead_where(session: Session, actor, f: Filters, date_column=None) -> list:
         clauses.append(Lead.owner_id.in_(_team_members(f.team_id)))
     if f.owner_id:
         clauses.append(Lead.owner_id == f.owner_id)
-    customers = _customer_ids(f)
+    customers = _customer_clause(session, f, Lead.customer_id)
     if customers is not None:
-        clauses.append(Lead.customer_id.in_(customers))
+        clauses.append(customers)
     if date_column is not None:
         clauses += _range(date_column, f.date_from, f.date_to)
     return clauses
@@ -378,7 +487,7 @@ def _activity_where(session: Session, actor, f: Filters, date_column=None) -> li
         clauses.append(Activity.assignee_id.in_(_team_members(f.team_id)))
     if f.owner_id:
         clauses.append(Activity.assignee_id == f.owner_id)
-    customers = _activity_customer_clause(f)
+    customers = _activity_customer_clause(session, f)
     if customers is not None:
         clauses.append(customers)
     if date_column is not None:
@@ -386,14 +495,15 @@ def _activity_where(session: Session, actor, f: Filters, date_column=None) -> li
     return clauses
 
 
-def _activity_customer_clause(f: Filters):
-    customers = _customer_ids(f)
+def _activity_customer_clause(session: Session, f: Filters):
+    customers = _customer_clause(session, f, Activity.customer_id)
     if customers is None:
         return None
-    return or_(
-        Activity.customer_id.in_(customers),
-        Activity.opportunity_id.in_(select(Opportunity.id).where(Opportunity.customer_id.in_(_customer_ids(f)))),
-    )
+    if _scope(session, f, "opportunities"):
+        opportunities = select(_SCOPE_OPPORTUNITIES.c.id)
+    else:
+        opportunities = select(Opportunity.id).where(Opportunity.customer_id.in_(_customer_ids(f)))
+    return or_(customers, Activity.opportunity_id.in_(opportunities))
 
 
 # ------------------------------------------------------------------------------------------ stages
@@ -587,7 +697,9 @@ def pipeline_by_period(
     narrowed = _intersect(f, *_narrow_to(year, quarter))
     groups = {g.id: g for g in _groups(session, f, memo)}
     cells: dict[tuple[date, int], list] = {}
-    for (day, group_id), (count, expected, weighted) in _open_days(session, actor, narrowed, memo).items():
+    with _customer_scope(session, f, customers=False):  # called alone (the year / quarter drill): one query, no list of customers
+        days = _open_days(session, actor, narrowed, memo)
+    for (day, group_id), (count, expected, weighted) in days.items():
         if day is not None:
             _add(cells.setdefault((_align(day, granularity), group_id), [0, Decimal(0), Decimal(0)]), count, expected, weighted)
     return [
@@ -844,11 +956,14 @@ def performance(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict 
         row(owner_id)["open_count"] = int(count)
     may_read_activities = permissions.can(session, actor, "activities", "read")
     if may_read_activities:
-        done = session.exec(
-            select(Activity.assignee_id, func.count(Activity.id))
-            .where(Activity.done == true(), Activity.assignee_id != None, *_activity_where(session, actor, f, Activity.due_at))  # noqa: E711
-            .group_by(Activity.assignee_id)
-        ).all()
+        if _shares_activity_pass(f, memo):
+            done = [(user_id, count) for user_id, is_done, count in _activity_counts(session, actor, f, memo) if is_done and user_id is not None]
+        else:
+            done = session.exec(
+                select(Activity.assignee_id, func.count(Activity.id))
+                .where(Activity.done == true(), Activity.assignee_id != None, *_activity_where(session, actor, f, Activity.due_at))  # noqa: E711
+                .group_by(Activity.assignee_id)
+            ).all()
         for user_id, count in done:
             row(user_id)["activities_done"] = int(count)
     may_read_leads = permissions.can(session, actor, "leads", "read")
@@ -878,19 +993,49 @@ def performance(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict 
     return sorted(out, key=lambda r: (-(r["won_count"] if hidden.money else r["won_revenue"]), r["name"], r["user_id"]))
 
 
+def _shares_activity_pass(f: Filters, memo: dict | None) -> bool:
+    """With a customer filter every activity read costs a table lookup (the customer and opportunity
+    are not in the assignee index): then the dashboard reads the done and the overdue activities in
+    one pass. Without one, two index-only queries are cheaper than that pass."""
+    return memo is not None and "now" in memo and bool(_customer_conditions(f))
+
+
+def _activity_counts(session: Session, actor, f: Filters, memo: dict) -> list[tuple]:
+    """For the dashboard: done activities and planned ones due before ``memo["now"]``, per assignee, in
+    one pass: [(assignee_id, done, count)]. The done activities of performance and the overdue ones
+    are two folds of these rows."""
+
+    def compute():
+        now = memo["now"]
+        return session.exec(
+            select(Activity.assignee_id, Activity.done, func.count(Activity.id))
+            .where(or_(Activity.done == true(), Activity.due_at < now), *_activity_where(session, actor, f, Activity.due_at))
+            .group_by(Activity.assignee_id, Activity.done)
+        ).all()
+
+    return _memo(memo, ("activities", f, memo["now"]), compute)
+
+
 def overdue_activities(session: Session, actor, f: Filters = NO_FILTERS, now: datetime | None = None) -> dict:
     """Planned (not done) activities due before ``now``: the total and per assignee (most first).
 
     Date range: ``due_at``. Unassigned ones count in the total and appear with user_id None.
     """
+    return _overdue(session, actor, f, now)
+
+
+def _overdue(session: Session, actor, f: Filters, now: datetime | None, memo: dict | None = None) -> dict:
     _require(session, actor, "activities")
     f = _allowed(session, actor, f)
     now = now or utcnow()
-    rows = session.exec(
-        select(Activity.assignee_id, func.count(Activity.id))
-        .where(Activity.done == false(), Activity.due_at < now, *_activity_where(session, actor, f, Activity.due_at))
-        .group_by(Activity.assignee_id)
-    ).all()
+    if _shares_activity_pass(f, memo) and memo["now"] == now:
+        rows = [(user_id, count) for user_id, is_done, count in _activity_counts(session, actor, f, memo) if not is_done]
+    else:
+        rows = session.exec(
+            select(Activity.assignee_id, func.count(Activity.id))
+            .where(Activity.done == false(), Activity.due_at < now, *_activity_where(session, actor, f, Activity.due_at))
+            .group_by(Activity.assignee_id)
+        ).all()
     names = user_names(session, [r[0] for r in rows])
     by_assignee = sorted(
         ({"user_id": uid, "name": names.get(uid, ""), "count": int(n)} for uid, n in rows),
@@ -973,39 +1118,41 @@ def drilldown(
     column = getattr(Opportunity, date_field)
     if period:
         f = _intersect(f, *period_range(period, granularity))
-    clauses = _opportunity_where(session, actor, f, column)
-    if state != "all":
-        clauses.append(Opportunity.state == state)
-    if period:
-        clauses.append(column != None)  # noqa: E711
-    if stage_id:
-        clauses.append(Opportunity.stage_id.in_(_stage_ids_for(session, f.team_id, int(stage_id))))
-    if owner_id:
-        clauses.append(Opportunity.owner_id == int(owner_id))
-    if customer_id:
-        clauses.append(Opportunity.customer_id == int(customer_id))
-    if source:
-        lead_source = select(Lead.source).where(Lead.id == Opportunity.lead_id).scalar_subquery()
-        clauses.append(Opportunity.lead_id == None if source == DIRECT else lead_source == source)  # noqa: E711
-    per_page = max(1, min(int(per_page or 25), MAX_PER_PAGE))
-    page = max(1, int(page or 1))
-    total = session.exec(select(func.count(Opportunity.id)).where(*clauses)).one()
-    order = [Opportunity.id.desc()] if hidden.money else [Opportunity.expected_revenue.desc(), Opportunity.id]
-    owner = aliased(User)
-    rows = session.exec(
-        select(
-            Opportunity.id, Opportunity.name, Customer.name, Stage.name, Opportunity.expected_revenue, Opportunity.probability,
-            Opportunity.expected_closing, owner.full_name, Opportunity.state,
-        )
-        .select_from(Opportunity)
-        .outerjoin(Customer, Customer.id == Opportunity.customer_id)
-        .outerjoin(Stage, Stage.id == Opportunity.stage_id)
-        .outerjoin(owner, owner.id == Opportunity.owner_id)
-        .where(*clauses)
-        .order_by(*order)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    # the matching opportunities once for the count and the page (a single customer needs no list)
+    with _customer_scope(session, f, customers=False) if not customer_id else nullcontext():
+        clauses = _opportunity_where(session, actor, f, column)
+        if state != "all":
+            clauses.append(Opportunity.state == state)
+        if period:
+            clauses.append(column != None)  # noqa: E711
+        if stage_id:
+            clauses.append(Opportunity.stage_id.in_(_stage_ids_for(session, f.team_id, int(stage_id))))
+        if owner_id:
+            clauses.append(Opportunity.owner_id == int(owner_id))
+        if customer_id:
+            clauses.append(Opportunity.customer_id == int(customer_id))
+        if source:
+            lead_source = select(Lead.source).where(Lead.id == Opportunity.lead_id).scalar_subquery()
+            clauses.append(Opportunity.lead_id == None if source == DIRECT else lead_source == source)  # noqa: E711
+        per_page = max(1, min(int(per_page or 25), MAX_PER_PAGE))
+        page = max(1, int(page or 1))
+        total = session.exec(select(func.count(Opportunity.id)).where(*clauses)).one()
+        order = [Opportunity.id.desc()] if hidden.money else [Opportunity.expected_revenue.desc(), Opportunity.id]
+        owner = aliased(User)
+        rows = session.exec(
+            select(
+                Opportunity.id, Opportunity.name, Customer.name, Stage.name, Opportunity.expected_revenue, Opportunity.probability,
+                Opportunity.expected_closing, owner.full_name, Opportunity.state,
+            )
+            .select_from(Opportunity)
+            .outerjoin(Customer, Customer.id == Opportunity.customer_id)
+            .outerjoin(Stage, Stage.id == Opportunity.stage_id)
+            .outerjoin(owner, owner.id == Opportunity.owner_id)
+            .where(*clauses)
+            .order_by(*order)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
     return {
         "rows": [
             {
@@ -1031,7 +1178,9 @@ def drilldown(
 
 def sales_dashboard(session: Session, actor, f: Filters = NO_FILTERS, today: date | None = None, now: datetime | None = None) -> dict:
     """Every dashboard figure in one call: nine grouped queries (figures that fold the same grouped
-    rows share them), plus the small stage and user look-ups.
+    rows share them), plus the small stage and user look-ups. With a customer filter (segment,
+    province, city) the matching customers and opportunities are first written to temporary tables
+    (``_customer_scope``), and the done and overdue activities are read in one pass: eight queries.
 
     ``today`` (Jakarta) starts the forecast; ``now`` (default: the current time) is when activities become overdue.
     ``overdue_activities`` is None for an actor who may not read activities.
@@ -1039,21 +1188,25 @@ def sales_dashboard(session: Session, actor, f: Filters = NO_FILTERS, today: dat
     _require(session, actor, "opportunities")
     now = now or utcnow()
     today = today or jakarta_today(now)
-    memo: dict = {}
-    return {
-        "pipeline_by_stage": pipeline_by_stage(session, actor, f, memo=memo),
-        "pipeline_by_period": pipeline_by_period(session, actor, f, memo=memo),
-        "pipeline_without_closing": pipeline_without_closing(session, actor, f, memo=memo),
-        "by_source": by_source(session, actor, f),
-        "win_rate": win_rate(session, actor, f, memo=memo),
-        "forecast": forecast(session, actor, f, today=today, memo=memo),
-        "won_lost_trend": won_lost_trend(session, actor, f, memo=memo),
-        "top_customers": top_customers(session, actor, f),
-        "performance": performance(session, actor, f, memo=memo),
-        "overdue_activities": overdue_activities(session, actor, f, now=now)
-        if permissions.can(session, actor, "activities", "read")
-        else None,
-    }
+    memo: dict = {"now": now}
+    allowed = _allowed(session, actor, f)
+    # the customers too (not only their opportunities) when lead or activity figures will be read
+    customers = bool(_customer_conditions(allowed)) and any(permissions.can(session, actor, m, "read") for m in ("leads", "activities"))
+    with _customer_scope(session, allowed, customers=customers):
+        return {
+            "pipeline_by_stage": pipeline_by_stage(session, actor, f, memo=memo),
+            "pipeline_by_period": pipeline_by_period(session, actor, f, memo=memo),
+            "pipeline_without_closing": pipeline_without_closing(session, actor, f, memo=memo),
+            "by_source": by_source(session, actor, f),
+            "win_rate": win_rate(session, actor, f, memo=memo),
+            "forecast": forecast(session, actor, f, today=today, memo=memo),
+            "won_lost_trend": won_lost_trend(session, actor, f, memo=memo),
+            "top_customers": top_customers(session, actor, f),
+            "performance": performance(session, actor, f, memo=memo),
+            "overdue_activities": _overdue(session, actor, f, now, memo)
+            if permissions.can(session, actor, "activities", "read")
+            else None,
+        }
 
 
 # ------------------------------------------------------------------------------------ report builder
@@ -1406,8 +1559,9 @@ def _display(value, field: dict, lang: str) -> str:
     return str(value)
 
 
-def _report_where(session: Session, actor, spec: ReportSpec, f: Filters) -> list:
-    """Visibility and the filter bar, for any report module (subqueries, so no join is needed)."""
+def _report_where(session: Session, actor, spec: ReportSpec, f: Filters, share_hint: bool = False) -> list:
+    """Visibility and the filter bar, for any report module (subqueries, so no join is needed).
+    ``share_hint``: the date range with its share of the rows for SQLite's planner (``_with_share``)."""
     meta = REPORT_MODULES[spec.module]
     model = meta["model"]
     owner = getattr(model, meta["owner"])
@@ -1422,12 +1576,42 @@ def _report_where(session: Session, actor, spec: ReportSpec, f: Filters) -> list
                 clauses.append(getattr(Customer, column) == getattr(f, column))
     elif _customer_ids(f) is not None:
         if spec.module == "activities":
-            clauses.append(_activity_customer_clause(f))
+            clauses.append(_activity_customer_clause(session, f))
+        elif spec.module == "opportunities":
+            clauses.append(_opportunity_customer_clause(session, f))
         else:
-            clauses.append(getattr(model, meta["customer"]).in_(_customer_ids(f)))
+            clauses.append(_customer_clause(session, f, getattr(model, meta["customer"])))
     date_name = next((g for g in (spec.group_by, spec.group_by2) if g in meta["dates"]), meta["date"])
-    clauses += _range(getattr(model, meta["dates"][date_name]["column"]), f.date_from, f.date_to)
+    column = getattr(model, meta["dates"][date_name]["column"])
+    terms = _range(column, f.date_from, f.date_to)
+    clauses += _with_share(session, model, column, terms) if share_hint else terms
     return clauses
+
+
+def _with_share(session: Session, model, column, terms: list) -> list:
+    """A date range's terms, on SQLite wrapped in ``likelihood(term, share of the rows it keeps)``.
+
+    Without statistics on the column's values SQLite guesses that a range keeps 1/64 of the rows.
+    For a column that an index holds after other columns (activity.due_at in (assignee_id, done,
+    due_at)) it then skip-scans that index and looks each row up in the table: 1.7 s for 90 days of
+    1,000,000 activities by week × kind, against 0.9 s reading the table in order. The share, from an
+    index-only count, lets the planner choose; ``likelihood`` returns its term unchanged (same rows)."""
+    if not terms or _dialect(session) != "sqlite" or not any(column.key in index.columns for index in model.__table__.indexes):
+        return terms
+    rows = _analyzed_rows(session, model.__table__.name)
+    if not rows:
+        return terms  # no ANALYZE statistics: no skip-scan either
+    in_range = session.exec(select(func.count()).select_from(model).where(*terms)).one()
+    share = min(1.0, max(in_range / rows, 0.000001))
+    return [func.likelihood(term, literal_column(f"{share if i == 0 else 1.0:.6f}")) for i, term in enumerate(terms)]
+
+
+def _analyzed_rows(session: Session, table: str) -> int:
+    """The row count ANALYZE recorded for a table (0 when there are no statistics)."""
+    if not session.exec(select(literal_column("1")).select_from(text("sqlite_master")).where(text("name = 'sqlite_stat1'"))).first():
+        return 0
+    stat = session.exec(select(literal_column("stat")).select_from(text("sqlite_stat1")).where(text("tbl = :table")).params(table=table)).first()
+    return int(str(stat).split()[0]) if stat else 0
 
 
 def _measure(spec: ReportSpec):
@@ -1472,13 +1656,25 @@ def run_report(session: Session, actor, spec: ReportSpec, filters: Filters | Non
     if spec.group_by2:
         query.add_group(spec.group_by2, spec.granularity, lang)
     measure = _measure(spec)
-    where = _report_where(session, actor, spec, f)
-    statement = select(*query.columns, *measure).select_from(query.model)
-    for target, onclause in query.joins.values():
-        statement = statement.outerjoin(target, onclause)
-    statement = statement.where(*where).group_by(*query.group_by).order_by(*query.order_by).limit(limit + 1)
-    raw = session.exec(statement).all()
-    value_at = len(query.columns)
+    # the customers (opportunities) matching the filter bar, once for the grouped query and the total
+    scope = (
+        _customer_scope(session, f, customers=spec.module != "opportunities", opportunities=spec.module in ("opportunities", "activities"))
+        if spec.module != "customers"
+        else nullcontext()
+    )
+    with scope:
+        statement = select(*query.columns, *measure).select_from(query.model)
+        for target, onclause in query.joins.values():
+            statement = statement.outerjoin(target, onclause)
+        grouped_where = _report_where(session, actor, spec, f, share_hint=True)
+        statement = statement.where(*grouped_where).group_by(*query.group_by).order_by(*query.order_by).limit(limit + 1)
+        raw = session.exec(statement).all()
+        value_at = len(query.columns)
+        if spec.measure == "count" and len(raw) <= limit:
+            total = sum(int(record[value_at] or 0) for record in raw)  # every group is here (joins are to-one)
+        else:
+            total_row = session.exec(select(*measure).select_from(query.model).where(*_report_where(session, actor, spec, f))).one()
+            total = total_row[0] if len(measure) > 1 else total_row  # one column comes back as a scalar
     rows = []
     second_keys: dict[str, tuple] = {}
     for record in raw[:limit]:
@@ -1491,8 +1687,6 @@ def run_report(session: Session, actor, spec: ReportSpec, filters: Filters | Non
         if spec.measure == "avg":
             row["count"] = int(record[value_at + 1] or 0)
         rows.append(row)
-    total_row = session.exec(select(*measure).select_from(query.model).where(*where)).one()
-    total = total_row[0] if len(measure) > 1 else total_row  # one column comes back as a scalar
     meta = REPORT_MODULES[spec.module]
     columns = [_field_meta(spec.module, spec.group_by)["label"]]
     if spec.group_by2:

@@ -152,8 +152,8 @@ class DashboardState(rx.State):
         overdue = result["overdue_activities"]
         self.kpis = {
             "open_count": str(open_count),
-            "expected": charts.money_text(expected),
-            "weighted": charts.money_text(weighted),
+            "expected": charts.short_money_text(expected),
+            "weighted": charts.short_money_text(weighted),
             "win_rate": charts.percent_text(win["rate"]),
             "won_lost": f"{win['won']} / {win['lost']}",
             "cycle": "—" if win["avg_cycle_days"] is None else translate("analytics.days", lang, n=round(float(win["avg_cycle_days"]))),

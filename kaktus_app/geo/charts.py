@@ -51,7 +51,7 @@ def _geo_layout(height: int) -> dict:
 
 
 def customer_map(
-    points: dict, provinces: list[dict], deals: list[dict], *, color_by: str, layers: list[str], lang: str, height: int = 560
+    points: dict, provinces: list[dict], deals: list[dict], *, color_by: str, layers: list[str], lang: str, height: int = 470
 ) -> tuple[dict, list[list[int]]]:
     """(figure, trace_ids) for the map page."""
     data: list[dict] = []

@@ -10,7 +10,7 @@ from kaktus_app.auth.state import AuthState
 from kaktus_app.customers.models import SEGMENTS
 from kaktus_app.geo.state import MapState, TerritoryState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import card, field, page_header
+from kaktus_app.ui.components import card, field, filter_select, page_header, pagination
 from kaktus_app.ui.lang import t
 
 M = MapState
@@ -18,21 +18,8 @@ T = TerritoryState
 MAP_CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": True, "topojsonURL": "/topojson/"}
 
 
-def _select(name: str, options, all_key: str, element_id: str, state=M) -> rx.Component:
-    if isinstance(options, rx.Var):
-        children = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
-    else:
-        children = [rx.el.option(t(label), value=value) for value, label in options]
-    first = [rx.el.option(t(all_key), value="all")] if all_key else []
-    current = getattr(state, name)
-    return rx.el.select(
-        *first,
-        *children,
-        value=rx.cond(current == "", "all", current) if all_key else current,
-        on_change=lambda value: state.set_filter(name, value),
-        class_name="kaktus-select",
-        id=element_id,
-    )
+def _select(name: str, options, all_key: str, element_id: str) -> rx.Component:
+    return filter_select(name, getattr(M, name), options, M.set_filter, all_key=all_key, element_id=element_id)
 
 
 def _layer(layer: str) -> rx.Component:
@@ -102,12 +89,7 @@ def _selection_panel() -> rx.Component:
                 size="1",
                 width="100%",
             ),
-            rx.hstack(
-                rx.button(rx.icon("chevron-left", size=14), on_click=M.selection_prev, disabled=M.selection_page <= 1, size="1", variant="soft"),
-                rx.text(M.selection_page, " / ", M.selection_pages, size="1"),
-                rx.button(rx.icon("chevron-right", size=14), on_click=M.selection_next, disabled=M.selection_page >= M.selection_pages, size="1", variant="soft"),
-                align="center",
-            ),
+            pagination(M.selection_page, M.selection_pages, t("common.rows_total", count=M.selected_total), M.selection_prev, M.selection_next),
             id="selection-panel",
             overflow_x="auto",
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import false, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -17,6 +17,7 @@ from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
 from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
+from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
     clean_text,
@@ -25,6 +26,7 @@ from kaktus_app.validation import (
     parse_money,
     parse_phone,
     parse_tags,
+    prefix_upper_bound,
     tags_from_db,
     tags_to_db,
 )
@@ -151,9 +153,12 @@ def list_leads(
         clause = permissions.owner_clause(Lead.owner_id, visible)
         if clause is not None:
             query = query.where(clause)
-        if search.strip():
-            like = f"%{search.strip().lower()}%"
-            query = query.where(or_(func.lower(Lead.title).like(like), func.lower(Lead.company_name).like(like), func.lower(Lead.contact_name).like(like), Lead.email.like(like)))
+        if search.strip():  # any word of the title, company or contact by its beginning; the e-mail by its start
+            typed, low = word_search.words(search), search.strip().lower()
+            conditions = [word_search.lead_matches(typed, title_only=bool({"company_name", "contact_name"} & hidden))] if typed else []
+            if "email" not in hidden:  # a hidden field is not searched
+                conditions.append((Lead.email >= low) & (Lead.email < prefix_upper_bound(low)))
+            query = query.where(or_(*conditions) if conditions else false())
         if status:
             query = query.where(Lead.status == status)
         if source:

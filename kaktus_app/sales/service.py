@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import false, func, update
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -16,6 +16,7 @@ from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
 from kaktus_app.paging import COUNT_CAP, page_of
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory
+from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
     clean_text,
@@ -347,8 +348,9 @@ def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, ta
         query = query.where(Opportunity.owner_id == int(owner_id))
     if tag:
         query = query.where(Opportunity.tags.like(f"%,{tag.strip().lower()},%"))
-    if search:
-        query = query.where(func.lower(Opportunity.name).like(f"%{search.strip().lower()}%"))
+    if search.strip():  # any word of the name by its beginning
+        typed = word_search.words(search)
+        query = query.where(word_search.opportunity_matches(typed) if typed else false())
     return query
 
 

@@ -73,6 +73,24 @@ def pagination(page: rx.Var, pages: rx.Var, total_label: rx.Var, on_prev, on_nex
     )
 
 
+def filter_select(name: str, value: rx.Var, options: list[tuple[str, str]] | rx.Var, on_change: Callable, *, all_key: str = "", element_id: str = "") -> rx.Component:
+    """A list or chart filter: a <select> that applies on change. With ``all_key`` its first option
+    ("All …", value "all") stands for the empty value. ``options`` are (value, label_key) pairs or a
+    Var list of {"value", "label"} dicts."""
+    if isinstance(options, rx.Var):
+        children = [rx.foreach(options, lambda o: rx.el.option(o["label"], value=o["value"]))]
+    else:
+        children = [rx.el.option(t(label), value=v) for v, label in options]
+    return rx.el.select(
+        *([rx.el.option(t(all_key), value="all")] if all_key else []),
+        *children,
+        value=rx.cond(value == "", "all", value) if all_key else value,
+        on_change=lambda chosen: on_change(name, chosen),
+        class_name="kaktus-select",
+        id=element_id or f"filter-{name}",
+    )
+
+
 def field(label_key: str, control: rx.Component, error: rx.Var | str = "", *, hint_key: str = "") -> rx.Component:
     """A labelled form control with its error message right under it."""
     return rx.vstack(

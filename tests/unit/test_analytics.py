@@ -483,6 +483,134 @@ def test_the_dashboard_is_every_figure_at_once(data, admin):
         assert board["overdue_activities"] == service.overdue_activities(data, admin, f, now=now)
 
 
+def _scope_tables_left(session) -> list[str]:
+    """The dashboard's temporary tables still on the session's connection (there should be none)."""
+    if session.get_bind().dialect.name == "sqlite":
+        sql = "SELECT name FROM sqlite_temp_master WHERE name LIKE 'kaktus_scope%'"
+    else:
+        sql = "SELECT relname FROM pg_class WHERE relpersistence = 't' AND relname LIKE 'kaktus_scope%' AND pg_table_is_visible(oid)"
+    return list(session.execute(text(sql)).scalars())
+
+
+def _assert_board_is_every_figure(session, actor, f: Filters, today: date, now: datetime) -> dict:
+    board = service.sales_dashboard(session, actor, f, today=today, now=now)
+    assert _scope_tables_left(session) == [] and not any(key.startswith("kaktus.analytics") for key in session.info)
+    assert board["pipeline_by_stage"] == service.pipeline_by_stage(session, actor, f)
+    assert board["pipeline_by_period"] == service.pipeline_by_period(session, actor, f)
+    assert board["pipeline_without_closing"] == service.pipeline_without_closing(session, actor, f)
+    assert board["by_source"] == service.by_source(session, actor, f)
+    assert board["win_rate"] == service.win_rate(session, actor, f)
+    assert board["forecast"] == service.forecast(session, actor, f, today=today)
+    assert board["won_lost_trend"] == service.won_lost_trend(session, actor, f)
+    assert board["top_customers"] == service.top_customers(session, actor, f)
+    assert board["performance"] == service.performance(session, actor, f)
+    assert board["overdue_activities"] == service.overdue_activities(session, actor, f, now=now)
+    return board
+
+
+def test_the_dashboard_with_customer_filters_is_every_figure_at_once(data, admin, dewi):
+    """With a segment / province / city filter the dashboard reads the matching customers and their
+    opportunities once (temporary tables); each figure alone filters by subqueries: same numbers."""
+    today = utcnow().astimezone(JAKARTA).date()
+    now = utcnow()
+    place = data.exec(select(Customer).join(Opportunity, Opportunity.customer_id == Customer.id).where(Customer.city != "")).first()
+    cases = [
+        (admin, Filters(segment="corporate")),
+        (admin, Filters(province=place.province)),
+        (admin, Filters(province=place.province, city=place.city)),
+        (admin, Filters(segment="corporate", date_from=today - timedelta(days=90), date_to=today + timedelta(days=30))),
+        (admin, Filters(segment="government", owner_id=dewi.id)),
+        (dewi, Filters(segment="government")),
+        (dewi, Filters(province=place.province, team_id=dewi.team_id)),
+    ]
+    for actor, f in cases:
+        board = _assert_board_is_every_figure(data, actor, f, today, now)
+        assert sum(r["count"] for r in board["pipeline_by_stage"]) + board["win_rate"]["won"] > 0, f
+    board = service.sales_dashboard(data, admin, Filters(segment="no-such-segment"), today=today, now=now)
+    assert sum(r["count"] for r in board["pipeline_by_stage"]) == 0 and board["overdue_activities"] == {"total": 0, "by_assignee": []}
+
+
+def test_lead_and_activity_figures_with_a_customer_filter_match_pandas(data, admin):
+    """An activity matches a customer filter through its own customer or its opportunity's customer;
+    a lead through its customer."""
+    frames = _frames(data)
+    act, opp, lead, customers = frames["act"], frames["opp"], frames["lead"], frames["customers"]
+    corporate = set(customers.loc[customers["segment"] == "corporate", "id"])
+    their_deals = set(opp.loc[opp["customer_id"].isin(corporate), "id"])
+    by_customer = act["customer_id"].isin(corporate)
+    by_deal = act["opportunity_id"].isin(their_deals)
+    assert by_customer.any() and (by_deal & ~by_customer).any()  # both ways are exercised
+    matching = act[by_customer | by_deal]
+    now = utcnow()
+    f = Filters(segment="corporate")
+    board = service.sales_dashboard(data, admin, f, now=now)
+    done = matching[matching["done"] & matching["assignee_id"].notna()].groupby("assignee_id").size()
+    assert {r["user_id"]: r["activities_done"] for r in board["performance"] if r["activities_done"]} == {int(k): int(n) for k, n in done.items()}
+    overdue = matching[~matching["done"] & (matching["due_at"] < pd.Timestamp(now))]
+    assert board["overdue_activities"]["total"] == len(overdue) > 0
+    leads_of = lead[(lead["segment"] == "corporate") & lead["owner_id"].notna()].groupby("owner_id")
+    assert {r["user_id"]: (r["leads_total"], r["leads_converted"]) for r in board["performance"] if r["leads_total"]} == {
+        int(k): (len(g), int((g["status"] == "converted").sum())) for k, g in leads_of
+    }
+    report = service.run_report(data, admin, ReportSpec("activities", "kind"), f)
+    assert report["total"] == len(matching)
+    deals = service.run_report(data, admin, ReportSpec("opportunities", "state"), f)
+    assert deals["total"] == len(their_deals) and {r["group"]: r["value"] for r in deals["rows"]} == {
+        translate(f"sales.state.{state}", "en"): len(g) for state, g in opp[opp["customer_id"].isin(corporate)].groupby("state")
+    }
+    assert service.drilldown(data, admin, f, state="all")["total"] == len(their_deals)
+    drill = service.drilldown(data, admin, f, state="open", per_page=100)
+    open_deals = opp[opp["customer_id"].isin(corporate) & (opp["state"] == "open")]
+    assert drill["total"] == len(open_deals) <= 100 and {r["id"] for r in drill["rows"]} == set(open_deals["id"])
+    assert _scope_tables_left(data) == []
+
+
+def test_a_failed_dashboard_leaves_no_temporary_table_and_a_leftover_one_is_replaced(data, admin, monkeypatch):
+    f = Filters(segment="corporate")
+    expected = service.win_rate(data, admin, f), service.pipeline_by_stage(data, admin, f)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "by_source", broken)
+    with pytest.raises(RuntimeError):
+        service.sales_dashboard(data, admin, f)
+    assert _scope_tables_left(data) == [] and not any(key.startswith("kaktus.analytics") for key in data.info)
+    monkeypatch.undo()
+    # a table of that name left on the connection (a drop that failed) is dropped and filled afresh
+    data.execute(text("CREATE TEMPORARY TABLE kaktus_scope_opportunity (id INTEGER PRIMARY KEY)"))
+    data.execute(text("INSERT INTO kaktus_scope_opportunity (id) SELECT id FROM opportunity"))
+    board = service.sales_dashboard(data, admin, f)
+    assert (board["win_rate"], board["pipeline_by_stage"]) == expected
+    assert _scope_tables_left(data) == []
+
+
+def test_a_report_date_range_tells_sqlite_its_share_of_the_rows(data, admin):
+    """On SQLite with ANALYZE statistics the report's date range is written as likelihood(term, share)
+    so that the planner can choose between the table and an index it would skip-scan; same numbers."""
+    from sqlalchemy import event
+
+    today = utcnow().astimezone(JAKARTA).date()
+    window = Filters(date_from=today - timedelta(days=90), date_to=today)
+    spec = ReportSpec("activities", "due_at", "kind", granularity="week")
+    before = service.run_report(data, admin, spec, window)
+    data.execute(text("ANALYZE"))
+    statements: list[str] = []
+    engine = data.get_bind()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        after = service.run_report(data, admin, spec, window)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert after == before and before["total"] > 0
+    hinted = any("likelihood(" in s for s in statements)
+    assert hinted == (engine.dialect.name == "sqlite")
+
+
 def test_no_read_permission_no_numbers(data, dewi):
     nobody = auth.Actor(dewi.id, "nobody", "Nobody", "no-such-profile")
     for figure in (service.pipeline_by_stage, service.by_source, service.win_rate, service.performance, service.sales_dashboard, service.drilldown):

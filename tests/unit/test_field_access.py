@@ -50,6 +50,8 @@ def test_hidden_customer_fields_are_blank_everywhere_and_kept_on_save(seeded, ad
     assert customers.list_customers(seeded, dewi, city="Bandung")["total"] == customers.list_customers(seeded, dewi)["total"]
     # search neither matches on nor shows a hidden field
     assert search.search(seeded, dewi, "info@kita")["customers"] == []
+    assert customers.list_customers(seeded, dewi, search="info@kita")["total"] == 0
+    assert customers.list_customers(seeded, admin, search="info@kita")["total"] == 1
     hit = search.search(seeded, dewi, "PT. KITA")["customers"][0]
     assert hit["detail"] == ""
 

@@ -80,7 +80,7 @@ def test_an_admin_changes_a_profile_and_it_takes_effect(seeded, admin, dewi):
     catalog.update_product(seeded, dewi, product.id, {"sale_price": "36.000"})
     from kaktus_app.auth.models import AuditLog
 
-    change = seeded.exec(select(AuditLog).where(AuditLog.module == "profiles")).all()[-1]
+    change = seeded.exec(select(AuditLog).where(AuditLog.module == "profiles").order_by(AuditLog.id.desc())).first()
     assert change.action == "permission_change" and "products" in change.changes
 
 

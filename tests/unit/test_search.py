@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from sqlmodel import select
 
+from kaktus_app.auth.models import Profile
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
 from kaktus_app.sales.models import Opportunity, Stage
@@ -45,3 +47,271 @@ def test_finds_leads_and_opportunities_and_ignores_one_letter(seeded, dewi):
     assert [h["name"] for h in hits["leads"]] == ["Nasi box 300 pax"]
     assert [h["name"] for h in hits["opportunities"]] == ["Nasi box rapat tahunan"]
     assert search(seeded, dewi, "n") == {"customers": [], "leads": [], "opportunities": []}
+
+
+# ------------------------------------------------------------------ any word of a name (migration 0010)
+
+
+def _names(hits) -> list[str]:
+    return [h["name"] for h in hits]
+
+
+def _stage(session):
+    return session.exec(select(Stage).order_by(Stage.sequence)).first()
+
+
+def test_a_word_in_the_middle_of_a_name_is_found_by_its_beginning(seeded, dewi):
+    _customer(seeded, "PT. Kaktus Berduri")
+    _customer(seeded, "CV. Sinar Wijaya Abadi")
+    _customer(seeded, "Wijaya Kusuma")
+    _customer(seeded, "UD. Sinar Jaya")
+    seeded.commit()
+
+    assert _names(search(seeded, dewi, "berd")["customers"]) == ["PT. Kaktus Berduri"]
+    assert _names(search(seeded, dewi, "Berduri")["customers"]) == ["PT. Kaktus Berduri"]
+    # the start of the whole name first, then the other names by name
+    assert _names(search(seeded, dewi, "wijaya")["customers"]) == ["Wijaya Kusuma", "CV. Sinar Wijaya Abadi"]
+    # every typed word must begin a word of the name, in any order
+    assert _names(search(seeded, dewi, "sinar wij")["customers"]) == ["CV. Sinar Wijaya Abadi"]
+    assert _names(search(seeded, dewi, "wij sinar")["customers"]) == ["CV. Sinar Wijaya Abadi"]
+    assert _names(search(seeded, dewi, "abadi, sinar")["customers"]) == ["CV. Sinar Wijaya Abadi"]
+    assert search(seeded, dewi, "sinar berd")["customers"] == []
+    # the beginning of a word only: not the inside of one
+    assert search(seeded, dewi, "duri")["customers"] == []
+    assert search(seeded, dewi, "aya")["customers"] == []
+    # the legal form is no word of the name; alone it is still typed as a beginning
+    assert _names(search(seeded, dewi, "CV Sinar")["customers"]) == ["UD. Sinar Jaya", "CV. Sinar Wijaya Abadi"]
+    assert _names(search(seeded, dewi, "sinar", limit=1)["customers"]) == ["UD. Sinar Jaya"]
+
+
+def test_diacritics_case_and_long_words(seeded, dewi):
+    stage = _stage(seeded)
+    _customer(seeded, "Kopi Café Ñandú")
+    _customer(seeded, "PT. Sumber Sejahtera Makmur")
+    seeded.add(Lead(title="Katering Crème Brûlée", owner_id=dewi.id))
+    seeded.add(Opportunity(name="Prasmanan Hôtel Indonesia", stage_id=stage.id, expected_revenue=Decimal("1")))
+    seeded.commit()
+
+    for typed in ("cafe", "CAFÉ", "café", "nandu", "ÑAN"):
+        assert _names(search(seeded, dewi, typed)["customers"]) == ["Kopi Café Ñandú"], typed
+    assert _names(search(seeded, dewi, "brulee creme")["leads"]) == ["Katering Crème Brûlée"]
+    assert _names(search(seeded, dewi, "hotel")["opportunities"]) == ["Prasmanan Hôtel Indonesia"]
+    # words longer than the prefix index: the whole word matches, a longer one does not
+    assert _names(search(seeded, dewi, "sejahtera")["customers"]) == ["PT. Sumber Sejahtera Makmur"]
+    assert _names(search(seeded, dewi, "sejahteram")["customers"]) == []
+    assert _names(search(seeded, dewi, "sumber sejahtera makmur")["customers"]) == ["PT. Sumber Sejahtera Makmur"]
+
+
+def test_contacts_leads_and_opportunities_by_any_word(seeded, dewi):
+    stage = _stage(seeded)
+    company = _customer(seeded, "PT. Kaktus Berduri")
+    _customer(seeded, "Yeyen Hartati Wibowo", kind="person", company_id=company.id)
+    seeded.add(Lead(title="Snack box rapat", company_name="CV. Sinar Wijaya", contact_name="Budi Santoso", owner_id=dewi.id))
+    seeded.add(Lead(title="Tumpeng ulang tahun", owner_id=dewi.id))
+    seeded.add(Opportunity(name="Nasi box rapat tahunan", stage_id=stage.id, expected_revenue=Decimal("1")))
+    seeded.add(Opportunity(name="Prasmanan pernikahan", stage_id=stage.id, expected_revenue=Decimal("1")))
+    seeded.commit()
+
+    assert _names(search(seeded, dewi, "hartati")["customers"]) == ["Yeyen Hartati Wibowo"]
+    hits = search(seeded, dewi, "rapat")
+    assert _names(hits["leads"]) == ["Snack box rapat"]
+    assert _names(hits["opportunities"]) == ["Nasi box rapat tahunan"]
+    assert _names(search(seeded, dewi, "wijaya")["leads"]) == ["Snack box rapat"]  # by its company name
+    assert _names(search(seeded, dewi, "santo snack")["leads"]) == ["Snack box rapat"]  # contact and title
+    assert _names(search(seeded, dewi, "tahun")["leads"]) == ["Tumpeng ulang tahun"]
+    assert _names(search(seeded, dewi, "tahun")["opportunities"]) == ["Nasi box rapat tahunan"]
+
+
+def test_title_starts_come_first_and_the_limit_holds(seeded, dewi):
+    stage = _stage(seeded)
+    for title in ("Nasi box 50 pax", "Snack dan nasi box", "Nasi kuning", "Paket nasi box 100 pax"):
+        seeded.add(Lead(title=title, owner_id=dewi.id))
+        seeded.add(Opportunity(name=title, stage_id=stage.id, expected_revenue=Decimal("1")))
+    for n in range(7):
+        _customer(seeded, f"Toko Berkah {n}")
+    _customer(seeded, "Berkah Abadi")
+    seeded.commit()
+
+    hits = search(seeded, dewi, "nasi box")
+    # the title's start first (by title), then the newest with every word
+    assert _names(hits["leads"]) == ["Nasi box 50 pax", "Paket nasi box 100 pax", "Snack dan nasi box"]
+    assert _names(hits["opportunities"]) == ["Nasi box 50 pax", "Paket nasi box 100 pax", "Snack dan nasi box"]
+    customers = search(seeded, dewi, "berkah", limit=3)["customers"]
+    assert _names(customers) == ["Berkah Abadi", "Toko Berkah 0", "Toko Berkah 1"]
+    assert len(search(seeded, dewi, "berkah")["customers"]) == 5
+
+
+def test_common_words_walk_the_name_index_with_the_same_results(seeded, dewi, monkeypatch):
+    from kaktus_app.search import text
+
+    for name in ("Sinar Jaya", "Jaya Abadi", "Mitra Jaya Makmur", "Karya Sinar Jaya", "Jayakarta Prima", "Bumi Raya", "CV. Sumber Sejahtera"):
+        _customer(seeded, name)
+    seeded.commit()
+    from kaktus_app.customers import service as customers
+
+    typed_words = ("jaya", "sinar jaya", "jaya mak", "raya", "sejahtera", "zzz")
+    expected = {typed: search(seeded, dewi, typed)["customers"] for typed in typed_words}
+    listed = {typed: customers.list_customers(seeded, dewi, search=typed, page_size=2) for typed in typed_words}
+    monkeypatch.setattr(text, "DENSE", 1)  # every word counts as common: pages walk the name index
+    monkeypatch.setattr(text, "COUNT_WALK_SHARE", 0.0)  # and so do the counts
+    seeded.info.pop("word_search", None)
+    assert {typed: search(seeded, dewi, typed)["customers"] for typed in typed_words} == expected
+    assert {typed: customers.list_customers(seeded, dewi, search=typed, page_size=2) for typed in typed_words} == listed
+    assert _names(expected["jaya"]) == ["Jaya Abadi", "Jayakarta Prima", "Karya Sinar Jaya", "Mitra Jaya Makmur", "Sinar Jaya"]
+    assert listed["jaya"]["total"] == 5 and [r["name"] for r in listed["jaya"]["rows"]] == ["Jaya Abadi", "Jayakarta Prima"]
+    assert _names(expected["sejahtera"]) == ["CV. Sumber Sejahtera"] and expected["zzz"] == []
+
+
+def test_lists_search_any_word_too(seeded, dewi):
+    from kaktus_app.customers import service as customers
+    from kaktus_app.leads import service as leads
+    from kaktus_app.sales import service as sales
+
+    for name in ("PT. Kaktus Berduri", "CV. Sinar Wijaya Abadi", "Wijaya Kusuma"):
+        customers.create_customer(seeded, dewi, {"kind": "company", "name": name, "email": "halo@wijaya.id" if "Kusuma" in name else ""})
+    leads.create_lead(seeded, dewi, {"title": "Snack box rapat", "company_name": "CV. Sinar Wijaya", "email": "budi@sinar.id"})
+    leads.create_lead(seeded, dewi, {"title": "Tumpeng ulang tahun"})
+    sales.create_opportunity(seeded, dewi, {"name": "Nasi box rapat tahunan", "expected_revenue": "1"})
+    sales.create_opportunity(seeded, dewi, {"name": "Prasmanan pernikahan", "expected_revenue": "1"})
+    seeded.commit()
+
+    page = customers.list_customers(seeded, dewi, search="wijaya")
+    assert [r["name"] for r in page["rows"]] == ["CV. Sinar Wijaya Abadi", "Wijaya Kusuma"] and page["total"] == 2
+    assert [r["name"] for r in customers.list_customers(seeded, dewi, search="sinar wij")["rows"]] == ["CV. Sinar Wijaya Abadi"]
+    assert [r["name"] for r in customers.list_customers(seeded, dewi, search="halo@wij")["rows"]] == ["Wijaya Kusuma"]
+    assert customers.list_customers(seeded, dewi, search="erduri")["total"] == 0
+    assert [r["title"] for r in leads.list_leads(seeded, dewi, search="wijaya")["rows"]] == ["Snack box rapat"]
+    assert [r["title"] for r in leads.list_leads(seeded, dewi, search="tahun")["rows"]] == ["Tumpeng ulang tahun"]
+    assert [r["title"] for r in leads.list_leads(seeded, dewi, search="budi@sin")["rows"]] == ["Snack box rapat"]
+    assert [r["name"] for r in sales.list_opportunities(seeded, dewi, search="rapat nasi")["rows"]] == ["Nasi box rapat tahunan"]
+    board = sales.board(seeded, dewi, search="nikah")
+    assert sum(column["count"] for column in board["columns"]) == 0  # "nikah" is inside "pernikahan", no word begins so
+    board = sales.board(seeded, dewi, search="pernik")
+    assert [c["name"] for column in board["columns"] for c in column["cards"]] == ["Prasmanan pernikahan"]
+
+
+def test_word_search_keeps_visibility_and_hidden_fields(seeded, admin, dewi, budi):
+    from kaktus_app.auth import permissions
+    from kaktus_app.customers import service as customers
+    from kaktus_app.leads import service as leads
+    from kaktus_app.sales import service as sales
+
+    def hide(field: str) -> None:
+        profile = seeded.exec(select(Profile).where(Profile.key == "sales")).one()
+        permissions.update_profile(seeded, admin, profile.id, json.loads(profile.permissions), {field: "hidden"})
+        seeded.info.pop("access", None)
+
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Kaktus Berduri"})
+    leads.create_lead(seeded, dewi, {"title": "Snack box rapat", "company_name": "CV. Sinar Wijaya", "contact_name": "Budi Santoso"})
+    sales.create_opportunity(seeded, dewi, {"name": "Nasi box rapat tahunan", "expected_revenue": "1"})
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    permissions.set_sharing(seeded, admin, "leads", "private")
+    seeded.commit()
+    seeded.info.pop("visible", None)
+
+    assert search(seeded, budi, "berduri") == {"customers": [], "leads": [], "opportunities": []}
+    assert search(seeded, budi, "rapat") == {"customers": [], "leads": [], "opportunities": []}
+    assert customers.list_customers(seeded, budi, search="berd")["total"] == 0
+    assert leads.list_leads(seeded, budi, search="rapat")["total"] == 0
+    assert sales.list_opportunities(seeded, budi, search="rapat")["total"] == 0
+    assert _names(search(seeded, dewi, "berd")["customers"]) == ["PT. Kaktus Berduri"]
+
+    # a hidden company or contact name is not searched (the title still is)
+    hide("leads.company_name")
+    assert search(seeded, dewi, "wijaya")["leads"] == []
+    assert search(seeded, dewi, "santoso")["leads"] == []
+    assert leads.list_leads(seeded, dewi, search="wijaya")["total"] == 0
+    hits = search(seeded, dewi, "snack")["leads"]
+    assert _names(hits) == ["Snack box rapat"] and hits[0]["detail"] == ""
+    assert [r["title"] for r in leads.list_leads(seeded, dewi, search="snack rap")["rows"]] == ["Snack box rapat"]
+
+
+def test_the_word_index_follows_inserts_renames_and_deletes(seeded, admin):
+    from kaktus_app.customers import service as customers
+    from kaktus_app.leads import service as leads
+    from kaktus_app.sales import service as sales
+
+    kaktus = customers.create_customer(seeded, admin, {"kind": "company", "name": "PT. Kaktus Berduri"})
+    lead = Lead(title="Snack box rapat", company_name="CV. Sinar Wijaya")
+    deal = Opportunity(name="Nasi box rapat tahunan", stage_id=_stage(seeded).id, expected_revenue=Decimal("1"))
+    seeded.add_all([lead, deal])
+    seeded.commit()
+    old = _customer(seeded, "Toko Kenanga Lama")
+    seeded.commit()
+    assert _names(search(seeded, admin, "berduri")["customers"]) == ["PT. Kaktus Berduri"]
+    assert _names(search(seeded, admin, "kenanga")["customers"]) == ["Toko Kenanga Lama"]
+    assert _names(search(seeded, admin, "wijaya rap")["leads"]) == ["Snack box rapat"]
+
+    customers.update_customer(seeded, admin, kaktus.id, {"name": "PT. Kaktus Hijau Lestari"})
+    leads.update_lead(seeded, admin, lead.id, {"company_name": "CV. Mawar Merah"})
+    sales.update_opportunity(seeded, admin, deal.id, {"name": "Tumpeng syukuran"})
+    seeded.commit()
+    assert search(seeded, admin, "berduri")["customers"] == []
+    assert _names(search(seeded, admin, "hijau")["customers"]) == ["PT. Kaktus Hijau Lestari"]
+    assert search(seeded, admin, "wijaya")["leads"] == []
+    assert _names(search(seeded, admin, "mawar")["leads"]) == ["Snack box rapat"]
+    assert search(seeded, admin, "tahunan")["opportunities"] == []
+    assert _names(search(seeded, admin, "syukur")["opportunities"]) == ["Tumpeng syukuran"]
+    # a change of other fields leaves the words alone
+    customers.update_customer(seeded, admin, kaktus.id, {"city": "Bogor"})
+    seeded.commit()
+    assert _names(search(seeded, admin, "lestari hij")["customers"]) == ["PT. Kaktus Hijau Lestari"]
+
+    for record in (seeded.get(Customer, old.id), seeded.get(Lead, lead.id), seeded.get(Opportunity, deal.id)):
+        seeded.delete(record)
+    seeded.commit()
+    assert search(seeded, admin, "kenanga")["customers"] == []
+    _customer(seeded, "Toko Mawar Syukur")  # takes the deleted customer's id on SQLite: its old words must be gone
+    seeded.commit()
+    assert search(seeded, admin, "kenanga")["customers"] == []
+    assert search(seeded, admin, "mawar syukur") == search(seeded, admin, "mawar")
+    assert _names(search(seeded, admin, "mawar")["customers"]) == ["Toko Mawar Syukur"]
+    assert search(seeded, admin, "mawar")["leads"] == search(seeded, admin, "syukur")["opportunities"] == []
+
+
+def test_word_search_objects_exist_and_are_the_only_difference_from_the_models(db_url):
+    """Migration 0010's tables, triggers and indexes are no models: the comparison of migrations and
+    models leaves them out by name (kaktus_app.search.text.include_name), and nothing else."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect, text
+    from sqlmodel import SQLModel
+
+    from kaktus_app import db
+    from kaktus_app.search.text import include_name
+
+    with db.get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), SQLModel.metadata) == []
+        left_out = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert left_out and all(op[0] in ("remove_table", "remove_index") and not include_name(op[1].name, op[0][7:], {}) for op in left_out)
+        if conn.dialect.name == "sqlite":
+            # a batch ALTER of these tables in a later migration would drop the triggers silently
+            triggers = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+            for table in ("customer_fts", "lead_fts", "opportunity_fts"):
+                assert {f"{table}_insert", f"{table}_delete", f"{table}_update"} <= triggers
+        else:
+            indexes = {ix["name"] for table in ("customer", "lead", "opportunity") for ix in inspect(conn).get_indexes(table)}
+            assert {"ix_customer_name_words", "ix_lead_title_words", "ix_lead_text_words", "ix_opportunity_name_words"} <= indexes
+
+
+def test_the_word_search_migration_goes_down_and_up_again(tmp_path, seeded, dewi, db_url):
+    """0010 backfills the index from the rows already there, and its downgrade removes it all."""
+    from alembic.config import Config
+
+    from alembic import command
+    from tests.conftest import ROOT
+
+    _customer(seeded, "CV. Sinar Wijaya Abadi")
+    seeded.commit()
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", db_url)
+    seeded.close()
+    try:
+        command.downgrade(cfg, "0009")
+        _customer(seeded, "PT. Kaktus Berduri")  # written while there is no word index
+        seeded.commit()
+    finally:
+        command.upgrade(cfg, "head")
+    assert _names(search(seeded, dewi, "wij")["customers"]) == ["CV. Sinar Wijaya Abadi"]
+    assert _names(search(seeded, dewi, "berd")["customers"]) == ["PT. Kaktus Berduri"]

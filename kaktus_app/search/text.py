@@ -1,0 +1,254 @@
+"""Word-prefix search over names: any word of a name is found by its beginning.
+
+"berd" finds "PT. Kaktus Berduri" and "sinar wij" finds "CV. Sinar Wijaya Abadi": every typed word
+must begin some word of the name, in any order. The words are indexed by migration 0010:
+
+- SQLite: FTS5 tables (``customer_fts``, ``lead_fts``, ``opportunity_fts``) over the names, kept in
+  step by triggers, queried with ``MATCH '"sinar"* "wij"*'`` (prefix indexes make that a streaming
+  read);
+- PostgreSQL: GIN indexes on ``to_tsvector('simple', ...)`` expressions, queried with
+  ``@@ to_tsquery('simple', 'sinar:* & wij:*')``.
+
+Both see the same words: customers are indexed by ``name_norm`` (already folded by
+``normalise_name``: ASCII, lower case, legal forms dropped); leads and opportunities by their raw text,
+folded by FTS5's ``unicode61 remove_diacritics 2`` tokenizer on SQLite and by the SQL function
+``kaktus_search_words`` on PostgreSQL (accents of Latin letters dropped, split on anything but a-z
+and 0-9). Letters without an ASCII form (ß, ø, non-Latin scripts) may differ between the two.
+
+The clauses are SQL elements compiled per dialect, so services that hold no session (list filters)
+use them like any other WHERE clause. They cost time in proportion to the matching rows; for
+customers, whose ``name_norm`` allows the same test row by row (``LIKE '% word%'``), a query with a
+LIMIT walks its ORDER BY index instead when the words are common (:func:`customer_name_clause`).
+
+The objects themselves are not models: the migrations-vs-models comparison leaves them out through
+:func:`include_name`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import String, and_, bindparam, func, literal, text
+from sqlalchemy.exc import CompileError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import Boolean
+from sqlmodel import Session, select
+
+from kaktus_app.customers.models import Customer
+from kaktus_app.leads.models import Lead
+from kaktus_app.sales.models import Opportunity
+from kaktus_app.validation import LEGAL_FORMS
+
+MAX_WORDS = 8  # more typed words than this add nothing but cost
+FTS_PREFIX_MAX = 8  # the FTS5 tables keep prefix indexes for 1..8 characters (migration 0010)
+DENSE = 1000  # words in more customer names than this: a page walks the name index (customer_name_clause)
+COUNT_WALK_SHARE = 0.05  # words in more than this share of names: the capped count walks too
+SAMPLE = 5_000  # customers looked at to estimate how common the typed words are (PostgreSQL)
+
+# The database objects of the word search (migration 0010). FTS5 adds shadow tables named
+# "<table>_data", "<table>_idx", "<table>_config", "<table>_docsize".
+FTS_TABLES = ("customer_fts", "lead_fts", "opportunity_fts")
+WORD_INDEXES = ("ix_customer_name_words", "ix_lead_title_words", "ix_lead_text_words", "ix_opportunity_name_words")
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's ``include_name`` hook: the word-search tables and indexes are not models.
+
+    Used by alembic/env.py (autogenerate); a comparison of migrations and models passes it as
+    ``MigrationContext.configure(conn, opts={"include_name": include_name})``.
+    """
+    if name is None:
+        return True
+    if type_ == "table":
+        return not any(name == table or name.startswith(table + "_") for table in FTS_TABLES)
+    if type_ == "index":
+        return name not in WORD_INDEXES
+    return True
+
+
+# ------------------------------------------------------------------------------------ typed words
+
+
+def fold(typed: str) -> str:
+    """ASCII, lower case: the folding of ``normalise_name`` (accents dropped)."""
+    return unicodedata.normalize("NFKD", typed or "").encode("ascii", "ignore").decode().lower()
+
+
+def words(typed: str) -> list[str]:
+    """The typed words, folded, each once, in typed order (at most ``MAX_WORDS``)."""
+    seen: list[str] = []
+    for word in re.split(r"[^a-z0-9]+", fold(typed)):
+        if word and word not in seen:
+            seen.append(word)
+    return seen[:MAX_WORDS]
+
+
+def name_words(typed: str) -> list[str]:
+    """Typed words to look up in customer names, whose index leaves out legal forms (PT, CV...).
+
+    A lone legal-form word stays: "fa" may be the start of "Fajar".
+    """
+    found = words(typed)
+    kept = [w for w in found if w not in LEGAL_FORMS]
+    return kept or found[-1:]
+
+
+# ------------------------------------------------------------------------------- the SQL clauses
+
+
+@dataclass(frozen=True)
+class WordIndex:
+    """One indexed text: its FTS5 table (and column filter) on SQLite, its GIN expression on PostgreSQL."""
+
+    table: str
+    fts_table: str
+    fts_columns: str  # "" = every column of the FTS table, else an FTS5 column filter "{title}"
+    pg_expression: str  # exactly the expression of the GIN index
+    prefix_only: bool = False  # tokens longer than FTS_PREFIX_MAX are cut (the caller re-checks them)
+
+
+INDEXES = {
+    "customer_name": WordIndex("customer", "customer_fts", "", "to_tsvector('simple', name_norm)", prefix_only=True),
+    "lead_text": WordIndex("lead", "lead_fts", "", "kaktus_search_words(title || ' ' || company_name || ' ' || contact_name)"),
+    "lead_title": WordIndex("lead", "lead_fts", "{title}", "kaktus_search_words(title)"),
+    "opportunity_name": WordIndex("opportunity", "opportunity_fts", "", "kaktus_search_words(name)"),
+}
+
+
+def _fts_query(index: WordIndex, tokens: list[str]) -> str:
+    cut = FTS_PREFIX_MAX if index.prefix_only else None
+    query = " ".join(f'"{t[:cut]}"*' for t in tokens)
+    return f"{index.fts_columns} : ({query})" if index.fts_columns else query
+
+
+def _ts_query(tokens: list[str]) -> str:
+    return " & ".join(f"{t}:*" for t in tokens)
+
+
+class WordMatch(ColumnElement[bool]):
+    """``row matches every typed word``: its id is among those the word index gives.
+
+    Both forms fetch the matching ids first, once per statement (SQLite materialises the IN list;
+    PostgreSQL runs the ARRAY() as an init plan, planned alone: a bitmap scan of the GIN index). The
+    PostgreSQL planner guesses 2% for any prefix query, and would otherwise walk an ORDER BY index
+    testing every row — seconds at a million rows when the word is rare. So a match costs time in
+    proportion to the matching rows, never to the table.
+    """
+
+    __visit_name__ = "kaktus_word_match"
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition in itself: no "= 1" appended on SQLite (which would hide the index)
+    _traverse_internals = [
+        ("key", InternalTraversal.dp_string),
+        ("id_column", InternalTraversal.dp_clauseelement),
+        ("fts_query", InternalTraversal.dp_clauseelement),
+        ("ts_query", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, key: str, id_column, tokens: list[str]):
+        self.key = key
+        self.id_column = id_column
+        index = INDEXES[key]
+        self.fts_query = bindparam(None, _fts_query(index, tokens), type_=String(), unique=True)
+        self.ts_query = bindparam(None, _ts_query(tokens), type_=String(), unique=True)
+
+
+@compiles(WordMatch, "sqlite")
+def _word_match_sqlite(element: WordMatch, compiler, **kw) -> str:
+    table = INDEXES[element.key].fts_table
+    return (
+        f"{compiler.process(element.id_column, **kw)} IN "
+        f"(SELECT rowid FROM {table} WHERE {table} MATCH {compiler.process(element.fts_query, **kw)})"
+    )
+
+
+@compiles(WordMatch, "postgresql")
+def _word_match_postgresql(element: WordMatch, compiler, **kw) -> str:
+    index = INDEXES[element.key]
+    return (
+        f"{compiler.process(element.id_column, **kw)} = ANY(ARRAY(SELECT id FROM {index.table} "
+        f"WHERE {index.pg_expression} @@ to_tsquery('simple', {compiler.process(element.ts_query, **kw)})))"
+    )
+
+
+@compiles(WordMatch)
+def _word_match_other(element: WordMatch, compiler, **kw) -> str:
+    raise CompileError(f"word search is not available on {compiler.dialect.name}")
+
+
+def _name_like(tokens: list[str], column=Customer.name_norm):
+    """Every token begins a word of ``name_norm`` (single spaces between [a-z0-9] words): the same
+    test as the index, evaluated row by row."""
+    return and_(*[(literal(" ") + column).like(f"% {t}%") for t in tokens])
+
+
+def customer_name_matches(tokens: list[str]):
+    """Customers (companies and contacts) whose name has a word beginning with each token."""
+    clause = WordMatch("customer_name", Customer.id, tokens)
+    if any(len(t) > FTS_PREFIX_MAX for t in tokens):
+        return and_(clause, _name_like(tokens))  # the index looked up the first characters only
+    return clause
+
+
+def customer_name_clause(session: Session, tokens: list[str], *, counting: bool = False):
+    """The faster of two exact forms of :func:`customer_name_matches`, for a query with a LIMIT.
+
+    The index form costs time in proportion to the matching names. When a word is common ("jaya" in
+    one name of twelve), walking the name (or sort) index and testing each row's ``name_norm`` finds
+    the rows of a page at once; a capped count (``counting``) walks until it has counted enough, so
+    it walks only when the matches are very common.
+    """
+    if counting:
+        total = _customer_total(session)
+        walk = bool(total) and _customer_matches(session, tokens, int(total * COUNT_WALK_SHARE) + 1) > total * COUNT_WALK_SHARE
+    else:
+        walk = _customer_matches(session, tokens, DENSE) >= DENSE
+    return _name_like(tokens) if walk else customer_name_matches(tokens)
+
+
+def _customer_total(session: Session) -> int:
+    cache = session.info.setdefault("word_search", {})
+    if "total" not in cache:
+        cache["total"] = session.exec(select(func.max(Customer.id))).one() or 0  # the number of customers, near enough
+    return cache["total"]
+
+
+def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
+    """How many customers have every token in their name, up to ``cap`` (kept for the session: a
+    list asks for its count and its page).
+
+    SQLite counts in the FTS5 index (a streaming read that stops at ``cap``). PostgreSQL's GIN
+    index cannot stop early, so the count is estimated from the oldest ``SAMPLE`` customers (exact
+    when there are fewer); a poor estimate costs time, never results.
+    """
+    cache = session.info.setdefault("word_search", {})
+    key = (tuple(tokens), cap)
+    if key not in cache:
+        if session.get_bind().dialect.name == "sqlite":
+            index = INDEXES["customer_name"]
+            statement = text(f"SELECT count(*) FROM (SELECT 1 FROM {index.fts_table} WHERE {index.fts_table} MATCH :q LIMIT :cap)")
+            found = int(session.execute(statement, {"q": _fts_query(index, tokens), "cap": cap}).scalar_one())
+        else:
+            total = _customer_total(session)
+            sample = select(Customer.name_norm).order_by(Customer.id).limit(SAMPLE).subquery()
+            hits = session.exec(select(func.count()).select_from(sample).where(_name_like(tokens, sample.c.name_norm))).one()
+            found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
+        cache[key] = found
+    return cache[key]
+
+
+def lead_matches(tokens: list[str], *, title_only: bool = False):
+    """Leads whose title (and company and contact names, unless ``title_only``) has every token as a word prefix."""
+    if title_only:
+        return WordMatch("lead_title", Lead.id, tokens)
+    return WordMatch("lead_text", Lead.id, tokens)
+
+
+def opportunity_matches(tokens: list[str]):
+    """Opportunities whose name has every token as a word prefix."""
+    return WordMatch("opportunity_name", Opportunity.id, tokens)
