@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import reflex as rx
 
 from kaktus_app import db
 from kaktus_app.analytics import charts, service
+from kaktus_app.analytics.state import parse_date
 from kaktus_app.auth.state import require_actor
 from kaktus_app.errors import DomainError
-from kaktus_app.i18n import translate
+from kaktus_app.i18n import format_number, translate
 from kaktus_app.ui.form_state import query_param, show_errors
 from kaktus_app.ui.lang import current_lang
 
 GRANULARITIES = ("day", "week", "month", "quarter", "year")
-
-
-def _cell(value) -> str:
-    """A number cell the Indonesian way (1.500.000 or 12,5)."""
-    if value is None or value == "":
-        return "—"
-    from decimal import Decimal
-
-    from babel.numbers import format_decimal
-
-    number = Decimal(str(value))
-    pattern = "#,##0" if number == number.to_integral_value() else "#,##0.##"
-    return format_decimal(number, format=pattern, locale="id_ID")
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 class ReportState(rx.State):
@@ -82,7 +61,7 @@ class ReportState(rx.State):
         )
 
     def _filters(self) -> service.Filters:
-        return service.Filters(date_from=_parse_date(self.date_from), date_to=_parse_date(self.date_to))
+        return service.Filters(date_from=parse_date(self.date_from), date_to=parse_date(self.date_to))
 
     async def _load_options(self):
         actor = await require_actor(self)
@@ -110,15 +89,15 @@ class ReportState(rx.State):
         if spec.group_by2:
             self.table_head = [first, *[c or "—" for c in table["col_labels"]], translate("report.total", lang)]
             self.table_rows = [
-                [label or "—", *[_cell(v) for v in cells], _cell(total)]
+                [label or "—", *[format_number(v) for v in cells], format_number(total)]
                 for label, cells, total in zip(table["row_labels"], table["cells"], table["row_totals"], strict=True)
             ]
-            self.table_foot = [translate("report.total", lang), *[_cell(v) for v in table["col_totals"]], _cell(table["grand_total"])]
+            self.table_foot = [translate("report.total", lang), *[format_number(v) for v in table["col_totals"]], format_number(table["grand_total"])]
         else:
             self.table_head = [first, value_label]
-            self.table_rows = [[label or "—", _cell(cells[0])] for label, cells in zip(table["row_labels"], table["cells"], strict=True)]
-            self.table_foot = [translate("report.total", lang), _cell(result["total"])]
-        self.total_label = f"{value_label}: {_cell(result['total'])}"
+            self.table_rows = [[label or "—", format_number(cells[0])] for label, cells in zip(table["row_labels"], table["cells"], strict=True)]
+            self.table_foot = [translate("report.total", lang), format_number(result["total"])]
+        self.total_label = f"{value_label}: {format_number(result['total'])}"
         self.truncated = bool(result.get("truncated"))
         self.has_result = True
         current = next((o for o in self.options if o["module"] == spec.module), None)
@@ -171,7 +150,7 @@ class ReportState(rx.State):
     async def set_dates(self, form: dict):
         lang = await current_lang(self)
         start, end = str(form.get("date_from") or ""), str(form.get("date_to") or "")
-        if (start and _parse_date(start) is None) or (end and _parse_date(end) is None) or (start and end and start > end):
+        if (start and parse_date(start) is None) or (end and parse_date(end) is None) or (start and end and start > end):
             self.errors = {"date": translate("analytics.error.range", lang)}
             return
         self.date_from, self.date_to = start, end

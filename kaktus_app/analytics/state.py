@@ -41,7 +41,7 @@ def quick_range(pick: str, today: date) -> tuple[str, str]:
     return start.isoformat(), today.isoformat()
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
@@ -99,8 +99,8 @@ class DashboardState(rx.State):
 
     def _filters(self) -> service.Filters:
         return service.Filters(
-            date_from=_parse_date(self.date_from),
-            date_to=_parse_date(self.date_to),
+            date_from=parse_date(self.date_from),
+            date_to=parse_date(self.date_to),
             team_id=int(self.team_id) if self.team_id.isdigit() else None,
             owner_id=int(self.owner_id) if self.owner_id.isdigit() else None,
             segment=self.segment,
@@ -240,7 +240,7 @@ class DashboardState(rx.State):
     async def set_dates(self, form: dict):
         lang = await current_lang(self)
         start, end = str(form.get("date_from") or ""), str(form.get("date_to") or "")
-        if (start and _parse_date(start) is None) or (end and _parse_date(end) is None):
+        if (start and parse_date(start) is None) or (end and parse_date(end) is None):
             self.date_error = translate("analytics.error.date", lang)
             return
         if start and end and start > end:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 import reflex as rx
 
 from kaktus_app import db
@@ -34,11 +37,8 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
     view: str = ""
     search: str = ""
 
-    def _list(self):
-        raise NotImplementedError
-
-    def _views(self) -> dict:
-        raise NotImplementedError
+    # (the service's list function, its views): each subclass names its own
+    _source: ClassVar[tuple[Callable, dict]]
 
     async def _reload(self):
         try:
@@ -46,7 +46,7 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
         except DomainError:
             return
         result = await db.run(
-            self._list(), actor, view=self.view, search=self.search, sort=self.sort, desc=self.desc, page=self.page,
+            self._source[0], actor, view=self.view, search=self.search, sort=self.sort, desc=self.desc, page=self.page,
             lang=await current_lang(self),
         )
         self._take(result)
@@ -54,7 +54,7 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
     @rx.event
     async def load(self):
         view = query_param(self, "view")
-        if view in self._views():
+        if view in self._source[1]:
             self.view = view
         await self._reload()
 
@@ -72,21 +72,13 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
 class QuotationListState(_DocumentListState, rx.State):
     view: str = "quotations"
 
-    def _list(self):
-        return service.list_orders
-
-    def _views(self) -> dict:
-        return service.ORDER_VIEWS
+    _source: ClassVar[tuple[Callable, dict]] = (service.list_orders, service.ORDER_VIEWS)
 
 
 class InvoiceListState(_DocumentListState, rx.State):
     view: str = "all"
 
-    def _list(self):
-        return service.list_invoices
-
-    def _views(self) -> dict:
-        return service.INVOICE_VIEWS
+    _source: ClassVar[tuple[Callable, dict]] = (service.list_invoices, service.INVOICE_VIEWS)
 
 
 class NewQuotationState(rx.State):

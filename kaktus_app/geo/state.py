@@ -83,7 +83,7 @@ class MapState(rx.State):
     @rx.event
     async def load(self):
         try:
-            actor = await require_actor(self)
+            await require_actor(self)
         except DomainError:
             return
         self.provinces = [{"value": p["province"], "label": p["province"]} for p in service.provinces()]
@@ -93,7 +93,6 @@ class MapState(rx.State):
             self.province = service.normalise_province(query_param(self, "province"))
         self.selection_open = False
         self.geocode_message = ""
-        del actor
         await self._reload()
 
     @rx.event

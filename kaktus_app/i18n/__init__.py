@@ -93,6 +93,15 @@ def format_idr_short(value) -> str:
 # ------------------------------------------------------------------------------------------ time
 
 
+def format_number(value) -> str:
+    """A plain number the Indonesian way: 1.500.000 or 12,5 ("—" for none)."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(str(value))
+    pattern = "#,##0" if number == number.to_integral_value() else "#,##0.##"
+    return format_decimal(number, format=pattern, locale="id_ID")
+
+
 def utcnow() -> datetime:
     """Aware UTC now: every datetime column stores UTC (SQLModel's UTCDateTime)."""
     return datetime.now(UTC)
