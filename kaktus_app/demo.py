@@ -30,8 +30,11 @@ def seed_base(session: Session) -> None:
     """Teams, default pipeline stages, the default profiles and the demo users (idempotent)."""
     from kaktus_app.auth.permissions import ensure_default_profiles, ensure_default_roles
 
+    from kaktus_app.helpdesk.service import ensure_sla_policies
+
     ensure_default_profiles(session)
     ensure_default_roles(session)
+    ensure_sla_policies(session)
     teams = {}
     for name in ("Corporate catering", "Events & weddings"):
         team = session.exec(select(SalesTeam).where(SalesTeam.name == name)).first()

@@ -24,7 +24,9 @@ from kaktus_app.documents.models import (
     SalesOrderLine,
 )
 from kaktus_app.geo.models import Territory
+from kaktus_app.helpdesk.models import FaqArticle, FaqCategory, FaqVote, SlaPolicy, Ticket, TicketAttachment, TicketMessage
 from kaktus_app.leads.models import Lead
+from kaktus_app.portal.models import OutboxMessage, PortalSession, PortalToken, PortalUser
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
 
 __all__ = [
@@ -37,6 +39,17 @@ __all__ = [
     "Customer",
     "DocumentSequence",
     "DocumentSettings",
+    "FaqArticle",
+    "FaqCategory",
+    "FaqVote",
+    "OutboxMessage",
+    "PortalSession",
+    "PortalToken",
+    "PortalUser",
+    "SlaPolicy",
+    "Ticket",
+    "TicketAttachment",
+    "TicketMessage",
     "Invoice",
     "InvoiceLine",
     "Lead",

@@ -31,6 +31,7 @@ AUDITED = {
     "vendor_price": "vendors", "purchase_order": "purchase_orders", "purchase_order_line": "purchase_orders",
     "sales_order": "quotations", "sales_order_line": "quotations", "invoice": "invoices", "invoice_line": "invoices",
     "payment": "invoices", "document_settings": "settings", "saved_filter": "saved_filters", "profile": "profiles", "role": "roles", "sharing_rule": "roles",
+    "ticket": "tickets", "faq_article": "faq", "faq_category": "faq", "sla_policy": "tickets", "portal_user": "portal_users",
 }
 IGNORED_FIELDS = {
     "id", "updated_at", "created_at", "version", "position", "name_norm", "stage_changed_at", "last_login_at", "failed_logins",

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from kaktus_app.auth.models import Profile
 from kaktus_app.errors import DomainError, PermissionDenied, ValidationError
 
-MODULES = ("customers", "leads", "opportunities", "activities", "products", "quotations", "invoices", "purchasing")
+MODULES = ("customers", "leads", "opportunities", "activities", "products", "quotations", "invoices", "purchasing", "tickets", "faq")
 ACTIONS = ("create", "read", "update", "delete", "export", "import")
 FIELD_MODES = ("editable", "readonly", "hidden")
 # The fields whose access a profile can restrict: module -> {field: label key}. Every field a user
@@ -72,6 +72,7 @@ DEFAULT_PROFILES = {
             "customers": ["create", "read", "update", "export"], "leads": ["create", "read", "update", "delete", "export"],
             "opportunities": ["create", "read", "update", "delete", "export"], "activities": ["create", "read", "update", "delete"],
             "products": ["read"], "quotations": ["create", "read", "update", "export"], "invoices": ["create", "read", "update"],
+            "tickets": ["create", "read", "update"], "faq": ["read"],
         },
         {"products.cost": "hidden", "products.margin": "hidden"},
     ),
@@ -81,6 +82,7 @@ DEFAULT_PROFILES = {
         {
             "customers": ["read", "update"], "leads": ["read"], "opportunities": ["read"], "activities": ["create", "read", "update", "delete"],
             "products": ["read"], "quotations": ["read"], "invoices": ["read"],
+            "tickets": ["create", "read", "update", "delete", "export"], "faq": ["create", "read", "update", "delete"],
         },
         {"customers.npwp": "readonly", "products.cost": "hidden", "products.margin": "hidden"},
     ),
@@ -89,7 +91,7 @@ DEFAULT_PROFILES = {
         False,
         {
             "customers": ["read", "export", "import"], "leads": ["create", "read", "update", "export", "import"], "opportunities": ["read"],
-            "activities": ["create", "read", "update"], "products": ["read"],
+            "activities": ["create", "read", "update"], "products": ["read"], "tickets": ["read"], "faq": ["read"],
         },
         {"products.cost": "hidden", "products.margin": "hidden"},
     ),
@@ -283,7 +285,7 @@ PLACE_BY_PROFILE = {"admin": "Director", "manager": "Sales Manager", "sales": "S
 SHARING = ("private", "team", "all")
 DEFAULT_SHARING = {
     "customers": "all", "leads": "all", "opportunities": "team", "activities": "all", "products": "all",
-    "quotations": "team", "invoices": "all", "purchasing": "all",
+    "quotations": "team", "invoices": "all", "purchasing": "all", "tickets": "all",
 }
 
 
@@ -460,7 +462,7 @@ def set_sharing(session: Session, actor, module: str, rule: str) -> None:
 
 
 # The modules whose records have an owner (the others are shared by nature: the catalog, purchasing).
-SHARED_MODULES = ("customers", "leads", "opportunities", "activities", "quotations", "invoices")
+SHARED_MODULES = ("customers", "leads", "opportunities", "activities", "quotations", "invoices", "tickets")
 
 
 def sharing_rules(session: Session) -> list[dict]:
