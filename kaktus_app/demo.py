@@ -518,6 +518,136 @@ def load_documents(session: Session) -> None:
     session.flush()
 
 
+FAQ = [
+    # (category, language, title, body, views)
+    ("Ordering", "en", "How far ahead should I order?",
+     "For **nasi box** and **snack boxes** order at least **2 working days** ahead; for prasmanan and tumpeng, **5 working days**.\n\n"
+     "Orders above 500 portions need a week. Urgent orders: call us at 021-8448205.", 64),
+    ("Ordering", "id", "Berapa lama sebelumnya saya harus memesan?",
+     "Untuk **nasi box** dan **snack box** pesan paling lambat **2 hari kerja** sebelumnya; untuk prasmanan dan tumpeng **5 hari kerja**.\n\n"
+     "Pesanan di atas 500 porsi butuh satu minggu. Pesanan mendadak: hubungi 021-8448205.", 88),
+    ("Ordering", "en", "Can I change or cancel my order?",
+     "Changes to the number of portions are free until **H-1 12:00**. Cancellations after that are charged 50%.\n\n"
+     "Open a ticket with the category *Order change* and your order number.", 31),
+    ("Ordering", "id", "Bisakah saya mengubah atau membatalkan pesanan?",
+     "Perubahan jumlah porsi gratis sampai **H-1 pukul 12.00**. Pembatalan setelah itu dikenakan biaya 50%.\n\n"
+     "Buka tiket dengan kategori *Perubahan pesanan* dan sebutkan nomor pesanan Anda.", 45),
+    ("Delivery", "en", "My delivery is late — what now?",
+     "Our drivers leave the kitchen 90 minutes before the agreed time. If your order is more than **15 minutes late**:\n\n"
+     "1. Open a ticket with the category *Delivery* (choose your order),\n2. or call 021-8448205.\n\n"
+     "Late deliveries get a refund of the delivery fee.", 120),
+    ("Delivery", "id", "Pengiriman saya terlambat — apa yang harus dilakukan?",
+     "Kurir kami berangkat 90 menit sebelum waktu yang disepakati. Jika pesanan terlambat lebih dari **15 menit**:\n\n"
+     "1. Buka tiket dengan kategori *Pengiriman* (pilih pesanan Anda),\n2. atau telepon 021-8448205.\n\n"
+     "Pengiriman terlambat mendapat pengembalian ongkos kirim.", 150),
+    ("Delivery", "en", "Which areas do you deliver to?",
+     "We deliver free of charge within Jakarta for orders above 100 portions. Bogor, Depok, Tangerang and Bekasi: Rp 150.000 per trip.", 40),
+    ("Food & allergies", "en", "Is your food halal?",
+     "Yes. Our kitchen in Cempaka Putih is halal certified (BPJPH). Certificates are available on request.", 75),
+    ("Food & allergies", "id", "Apakah makanan Anda halal?",
+     "Ya. Dapur kami di Cempaka Putih bersertifikat halal (BPJPH). Sertifikat tersedia bila diminta.", 97),
+    ("Food & allergies", "en", "Can you cater for allergies and vegetarians?",
+     "Yes: mark the portions in the order note (e.g. *10 vegetarian, 2 without peanuts*). Allergy portions are packed and labelled separately.", 22),
+    ("Payment", "en", "How can I pay?",
+     "By bank transfer to BCA 123-456-7890 (PT. Kaktus Berduri) or by QRIS. Corporate customers may pay 30 days after the invoice.", 35),
+    ("Payment", "id", "Bagaimana cara pembayaran?",
+     "Transfer ke BCA 123-456-7890 (PT. Kaktus Berduri) atau QRIS. Pelanggan korporat dapat membayar 30 hari setelah faktur.", 52),
+]
+PORTAL_DEMO_PASSWORD = "kaktus-portal-2026"
+
+
+def portal_demo_email() -> str:
+    """The e-mail of the demo portal user: the first contact of the first company."""
+    return f"{_slug(PEOPLE[0][0])}@{_slug(COMPANIES[0][0])}.co.id"
+
+FAQ_CATEGORIES = [("Ordering", "Pemesanan"), ("Delivery", "Pengiriman"), ("Food & allergies", "Makanan & alergi"), ("Payment", "Pembayaran")]
+TICKETS = [
+    # (days ago, title, category, priority, channel, status, first reply after hours, customer's text)
+    (40, "Invoice sent twice", "billing", "normal", "email", "closed", 3, "We received invoice INV twice for the same order."),
+    (33, "Tumpeng for 17 August", "question", "low", "phone", "closed", 5, "Do you make tumpeng for 80 people on 17 August?"),
+    (27, "Rice was cold on arrival", "food_quality", "high", "phone", "resolved", 2, "The rice in the nasi box was cold when it arrived."),
+    (21, "Change order to 150 portions", "order_change", "normal", "email", "closed", 1, "Please change tomorrow's order from 120 to 150 portions."),
+    (18, "Driver could not find the building", "delivery", "normal", "phone", "resolved", 6, "The driver called three times; please note the back entrance."),
+    (12, "Request for halal certificate", "question", "low", "email", "resolved", 20, "Our procurement needs a copy of your halal certificate."),
+    (9, "Coffee break arrived 40 minutes late", "delivery", "high", "walk_in", "in_progress", 1, "The coffee break for our training arrived 40 minutes late."),
+    (6, "Vegetarian portions missing", "complaint", "high", "phone", "waiting", 2, "We ordered 10 vegetarian boxes but got 6."),
+    (4, "Sambal too spicy for the children", "food_quality", "normal", "email", "in_progress", 3, "The school event boxes were too spicy."),
+    (3, "Ayam bakar tasted sour", "food_quality", "high", "phone", "new", None, "Several staff said the ayam bakar tasted sour."),
+    (2, "Ayam bakar not fresh", "food_quality", "urgent", "email", "in_progress", 0.5, "Two people felt sick after the ayam bakar box."),
+    (1, "Ayam bakar portion smaller", "food_quality", "normal", "phone", "new", None, "The ayam bakar portion was smaller than usual."),
+    (0.5, "Ayam bakar complaint from our director", "food_quality", "high", "phone", "new", None, "Our director complained about the ayam bakar."),
+    (0.2, "Quotation for wedding 400 pax", "question", "normal", "email", "new", None, "Please send a quotation for a wedding of 400 guests."),
+]
+
+
+def load_helpdesk(session: Session) -> None:
+    """The help desk: FAQ articles in both languages, tickets of the last weeks (among them a spike of
+    complaints about the ayam bakar box), and a portal login for a contact of the first company (once)."""
+    from datetime import timedelta
+
+    from kaktus_app.catalog.models import Product
+    from kaktus_app.customers.models import Customer
+    from kaktus_app.helpdesk import service as helpdesk
+    from kaktus_app.helpdesk.models import FaqArticle, FaqCategory, Ticket, TicketMessage
+    from kaktus_app.i18n import utcnow
+    from kaktus_app.portal.models import PortalUser
+
+    if session.exec(select(Ticket.id)).first() is not None or session.exec(select(FaqArticle.id)).first() is not None:
+        return
+    seed_base(session)
+    users = {u.username: u for u in session.exec(select(User))}
+    agent, admin = users["rina"], users["admin"]
+    # The portal demo: the first contact of the first company can sign in to /portal.
+    contact = session.exec(select(Customer).where(Customer.email == portal_demo_email(), Customer.company_id != None)).first()  # noqa: E711
+    home = session.get(Customer, contact.company_id) if contact is not None else None
+    if contact is not None and session.exec(select(PortalUser.id).where(PortalUser.email == contact.email)).first() is None:
+        session.add(PortalUser(email=contact.email, full_name=contact.name, contact_id=contact.id, company_id=home.id, email_verified=True,
+                               password_hash=auth_service.hash_password(PORTAL_DEMO_PASSWORD), invited_by_id=agent.id))
+        session.flush()
+    categories = {}
+    for position, (name, name_id) in enumerate(FAQ_CATEGORIES):
+        category = FaqCategory(name=name, name_id=name_id, position=position)
+        session.add(category)
+        session.flush()
+        categories[name] = category.id
+    for category, language, title, body, views in FAQ:
+        session.add(FaqArticle(category_id=categories[category], language=language, title=title, body=body, published=True, views=views,
+                               helpful_yes=views // 6, helpful_no=views // 40, author_id=agent.id))
+    session.flush()
+    product = session.exec(select(Product).where(Product.name.ilike("%ayam bakar%"))).first()
+    companies = list(session.exec(select(Customer).where(Customer.kind == "company").order_by(Customer.id).limit(12)))
+    now = utcnow()
+    for index, (days, title, category, priority, channel, status, reply_after, text) in enumerate(TICKETS):
+        company = companies[0] if index in (6, 9, 13) else companies[index % len(companies)]
+        created = now - timedelta(days=days)
+        ticket = Ticket(number=f"TK-{index + 1:05d}", title=title, description=text, company_id=company.id, category=category, priority=priority,
+                        channel=channel, status="new", assignee_id=agent.id if index % 3 else admin.id, created_by_id=agent.id,
+                        product_id=product.id if product is not None and "Ayam bakar" in title else None, created_at=created, updated_at=created)
+        ticket.first_response_due, ticket.resolution_due = helpdesk.sla_due(session, priority, created)
+        session.add(ticket)
+        session.flush()
+        ticket.number = f"TK-{ticket.id:05d}"
+        if reply_after is not None:
+            replied = created + timedelta(hours=reply_after)
+            session.add(TicketMessage(ticket_id=ticket.id, kind="reply", body="Terima kasih atas laporannya, kami sedang memeriksanya.", author_user_id=agent.id,
+                                      author_name=agent.full_name, created_at=replied))
+            session.add(TicketMessage(ticket_id=ticket.id, kind="note", is_public=False, body="Cek dengan dapur dan kurir shift pagi.", author_user_id=agent.id,
+                                      author_name=agent.full_name, created_at=replied))
+            ticket.first_response_at = replied
+            ticket.status = "in_progress"
+            session.add(TicketMessage(ticket_id=ticket.id, kind="status", body="new>in_progress", author_user_id=agent.id, author_name=agent.full_name, created_at=replied))
+        if status in ("waiting", "resolved", "closed"):
+            done = created + timedelta(hours=(reply_after or 1) + 20)
+            session.add(TicketMessage(ticket_id=ticket.id, kind="status", body=f"in_progress>{status}", author_user_id=agent.id, author_name=agent.full_name, created_at=done))
+            ticket.status = status
+            if status in ("resolved", "closed"):
+                ticket.resolved_at = done
+            if status == "closed":
+                ticket.closed_at = done
+        session.add(ticket)
+    session.flush()
+
+
 def generate_scale(session: Session, n: int, *, chunk: int = 10_000, seed: int = 7) -> dict:
     """N customers, 0.3N leads, 0.2N opportunities and N activities, by bulk Core inserts.
 
@@ -635,6 +765,7 @@ def print_users() -> None:
     print("Demo logins (username / password):")
     for username, full_name, role, password, _team in DEMO_USERS:
         print(f"  {username:<6} / {password:<18} {full_name} ({role})")
+    print(f"Customer portal (/portal): {portal_demo_email()} / {PORTAL_DEMO_PASSWORD} ({PEOPLE[0][0]} of {COMPANIES[0][0]})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -658,12 +789,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.if_empty and not is_empty(session):
             load_catalog(session)  # a database from before the catalog existed gets it once
             load_territories(session)  # likewise the sales territories
+            load_helpdesk(session)  # and the help desk
             print("Demo data already loaded; keeping the database as it is.")
             return
         load_demo(session)
         load_catalog(session)
         load_documents(session)
         load_territories(session)
+        load_helpdesk(session)
     print("Demo data loaded.")
 
 

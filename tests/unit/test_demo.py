@@ -37,6 +37,19 @@ def test_demo_company_is_complete_and_loads_once(db_url):
         assert _count(s, Activity, Activity.done == True) > 0  # noqa: E712
         assert _count(s, Customer, func.lower(Customer.name_norm).like("kita%")) == 0
         assert {f.name for f in s.exec(select(SavedFilter))} == {"My customers", "Jakarta catering"}
+        # the help desk: tickets in every status, a complaint spike, FAQ in both languages, a portal login
+        from kaktus_app.auth.service import system_actor, verify_password
+        from kaktus_app.helpdesk import service as helpdesk
+        from kaktus_app.helpdesk.models import FaqArticle, Ticket
+        from kaktus_app.portal.models import PortalUser
+
+        assert {row for row in s.exec(select(Ticket.status).distinct())} == {"new", "in_progress", "waiting", "resolved", "closed"}
+        assert {a["label"] for a in helpdesk.complaint_alerts(s)} == {"Food quality", "Nasi box ayam bakar"}
+        assert {row for row in s.exec(select(FaqArticle.language).distinct())} == {"en", "id"}
+        assert helpdesk.stats(s, system_actor(s))["breaches"] > 0
+        portal_user = s.exec(select(PortalUser)).one()
+        assert verify_password(demo.PORTAL_DEMO_PASSWORD, portal_user.password_hash) and portal_user.email_verified
+        assert s.get(Customer, portal_user.contact_id).company_id == portal_user.company_id
 
 
 def test_scale_generator_makes_proportional_valid_data(db_url):
