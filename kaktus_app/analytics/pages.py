@@ -255,6 +255,38 @@ def _pinned() -> rx.Component:
     )
 
 
+def _helpdesk() -> rx.Component:
+    """Ticket figures for the period and the complaint alerts, with the way to the full statistics."""
+    h = D.helpdesk
+    return rx.cond(
+        h.length() > 0,
+        card(
+            rx.hstack(
+                rx.heading(t("analytics.helpdesk"), size="3"),
+                rx.spacer(),
+                rx.link(rx.button(rx.icon("life-buoy", size=14), t("analytics.helpdesk_stats"), size="1", variant="soft"), href="/helpdesk/stats"),
+                width="100%",
+                align="center",
+            ),
+            rx.foreach(
+                D.helpdesk_alerts,
+                lambda message: rx.callout(message, icon="triangle-alert", color_scheme="red", size="1", width="100%", class_name="complaint-alert"),
+            ),
+            rx.grid(
+                _kpi("analytics.tickets_open", h["open"], "kpi-tickets-open", "orange"),
+                _kpi("analytics.tickets_created", h["created"], "kpi-tickets-created"),
+                _kpi("analytics.tickets_breaches", h["breaches"], "kpi-tickets-breaches", "red"),
+                _kpi("analytics.tickets_first_response", h["avg_first_response_label"], "kpi-tickets-first-response"),
+                _kpi("analytics.tickets_resolution", h["avg_resolution_label"], "kpi-tickets-resolution"),
+                columns=rx.breakpoints(initial="2", sm="3", lg="5"),
+                spacing="3",
+                width="100%",
+            ),
+            id="dashboard-helpdesk",
+        ),
+    )
+
+
 @staff_page("/dashboard", "analytics.dashboard", on_load=D.load)
 def dashboard_page() -> rx.Component:
     k = D.kpis
@@ -288,6 +320,7 @@ def dashboard_page() -> rx.Component:
                     width="100%",
                 ),
                 rx.grid(_performance(), _overdue(), columns=rx.breakpoints(initial="1", lg="3"), spacing="3", width="100%", class_name="perf-grid"),
+                _helpdesk(),
                 _pinned(),
                 width="100%",
                 spacing="3",

@@ -69,6 +69,7 @@ from kaktus_app.auth.models import User
 from kaktus_app.auth.service import user_names
 from kaktus_app.customers.models import Customer
 from kaktus_app.documents.models import Invoice, SalesOrder
+from kaktus_app.helpdesk.models import Ticket
 from kaktus_app.errors import DomainError, NotFound, ValidationError
 from kaktus_app.i18n import CATALOG, JAKARTA, format_date, format_idr, translate, utcnow
 from kaktus_app.leads.models import Lead
@@ -1209,6 +1210,24 @@ def sales_dashboard(session: Session, actor, f: Filters = NO_FILTERS, today: dat
         }
 
 
+def helpdesk_summary(session: Session, actor, filters: Filters, lang: str = "en") -> dict | None:
+    """The dashboard's help desk section: ticket figures for tickets opened in the date range, and the
+    complaint alerts (None for a user who may not read tickets)."""
+    from kaktus_app.helpdesk import service as helpdesk
+
+    if not permissions.can(session, actor, "tickets", "read"):
+        return None
+    result = helpdesk.stats(session, actor, date_from=filters.date_from, date_to=filters.date_to, lang=lang)
+    return {
+        "open": sum(r["count"] for r in result["open_by_status"]),
+        "created": result["created"],
+        "breaches": result["breaches"],
+        "avg_first_response_label": result["avg_first_response_label"],
+        "avg_resolution_label": result["avg_resolution_label"],
+        "alerts": [a["message"] for a in helpdesk.complaint_alerts(session, lang=lang)],
+    }
+
+
 # ------------------------------------------------------------------------------------ report builder
 #
 # A field's "kind" says how it is read:
@@ -1359,6 +1378,29 @@ REPORT_MODULES: dict[str, dict] = {
         "numbers": _fields(
             _f("invoices", "untaxed", "number"), _f("invoices", "tax", "number"), _f("invoices", "total", "number"), _f("invoices", "amount_paid", "number")
         ),
+    },
+    "tickets": {
+        "model": Ticket,
+        "permission": "tickets",
+        "label": "report.module.tickets",
+        "owner": "assignee_id",
+        "team": "team_id",
+        "customer": "company_id",
+        "date": "created_at",
+        "groups": _fields(
+            _f("tickets", "status", "column", values="helpdesk.status.{}"),
+            _f("tickets", "priority", "column", values="helpdesk.priority.{}"),
+            _f("tickets", "category", "column", values="helpdesk.category.{}"),
+            _f("tickets", "channel", "column", values="helpdesk.channel.{}"),
+            _f("tickets", "assignee", "user", "assignee_id"),
+            _f("tickets", "team", "team", "team_id"),
+            _f("tickets", "customer", "customer", "company_id"),
+            _f("tickets", "segment", "customer_column", values="customers.segment.{}"),
+            _f("tickets", "city", "customer_column"),
+            _f("tickets", "province", "customer_column"),
+        ),
+        "dates": _fields(_f("tickets", "created_at", "date"), _f("tickets", "resolved_at", "date"), _f("tickets", "closed_at", "date")),
+        "numbers": {},
     },
 }
 

@@ -64,6 +64,8 @@ class DashboardState(rx.State):
 
     # figures and numbers
     kpis: dict[str, str] = {}
+    helpdesk: dict[str, str] = {}  # empty: the user may not read tickets
+    helpdesk_alerts: list[str] = []
     fig_stage: dict = {}
     fig_period: dict = {}
     fig_source: dict = {}
@@ -168,6 +170,9 @@ class DashboardState(rx.State):
             for p in result["performance"]
         ]
         self.overdue = [{"user_id": str(o["user_id"]), "name": o["name"] or "—", "count": str(o["count"])} for o in overdue["by_assignee"]]
+        summary = await db.run(service.helpdesk_summary, actor, filters, lang)
+        self.helpdesk = {k: str(v) for k, v in summary.items() if k != "alerts"} if summary else {}
+        self.helpdesk_alerts = summary["alerts"] if summary else []
         self.loaded = True
         if self.drill_open:
             await self._load_drill()

@@ -15,6 +15,7 @@ SEGMENT_COLORS = {
     "corporate": "#1c7ed6", "government": "#e8590c", "retail": "#ae3ec9", "event_organiser": "#f08c00",
     "education": "#2f9e44", "healthcare": "#e03131", "hospitality": "#0c8599", "": "#868e96",
 }
+TICKET_COLORS = {"new": "#f03e3e", "in_progress": "#f59f00", "waiting": "#845ef7"}  # open tickets by status
 STAGE_COLORS = ["#74c0fc", "#4dabf7", "#228be6", "#1864ab", "#2f9e44", "#5f3dc4", "#e64980"]
 INDONESIA = {"lon": [94.0, 141.5], "lat": [-11.5, 7.0]}
 
@@ -51,7 +52,8 @@ def _geo_layout(height: int) -> dict:
 
 
 def customer_map(
-    points: dict, provinces: list[dict], deals: list[dict], *, color_by: str, layers: list[str], lang: str, height: int = 470
+    points: dict, provinces: list[dict], deals: list[dict], *, color_by: str, layers: list[str], lang: str, height: int = 470,
+    tickets: list[dict] | None = None,
 ) -> tuple[dict, list[list[int]]]:
     """(figure, trace_ids) for the map page."""
     data: list[dict] = []
@@ -142,6 +144,22 @@ def customer_map(
                         "symbol": "diamond", "size": [_size(float(d["open_pipeline"] or 0), largest, 6, 22) for d in group],
                         "color": STAGE_COLORS[i % len(STAGE_COLORS)], "line": {"width": 0.5, "color": "#fff"},
                     },
+                }
+            )
+            trace_ids.append([])
+    if "tickets" in layers and tickets:
+        statuses = [s for s in TICKET_COLORS if any(t["status"] == s for t in tickets)]
+        largest = max((t["count"] for t in tickets), default=0)
+        for i, status in enumerate(statuses):
+            group = [t for t in tickets if t["status"] == status]
+            label = translate(f"helpdesk.status.{status}", lang)
+            data.append(
+                {
+                    "type": "scattergeo", "mode": "markers", "name": f"{translate('geo.layer.tickets', lang)}: {label}",
+                    "lat": [t["lat"] - 0.06 * (i + 1) for t in group], "lon": [t["lon"] + 0.06 * (i + 1) for t in group],
+                    "hovertext": [f"<b>{t['city'] or t['province']}</b> · {label}<br>{translate('geo.tickets_count', lang, count=t['count'])}" for t in group],
+                    "hoverinfo": "text",
+                    "marker": {"symbol": "square", "size": [_size(float(t["count"]), largest, 7, 20) for t in group], "color": TICKET_COLORS[status], "line": {"width": 0.5, "color": "#fff"}},
                 }
             )
             trace_ids.append([])

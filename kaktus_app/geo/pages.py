@@ -51,7 +51,7 @@ def _filters() -> rx.Component:
             gap="2",
             align="center",
         ),
-        rx.hstack(_layer("customers"), _layer("deals"), _layer("provinces"), spacing="4", wrap="wrap"),
+        rx.hstack(_layer("customers"), _layer("deals"), _layer("tickets"), _layer("provinces"), spacing="4", wrap="wrap"),
         spacing="2",
     )
 

@@ -666,7 +666,7 @@ def province_totals(session: Session, actor: Actor, filters: dict | None = None)
             totals[province] = {
                 "province": province, "lat": centre["latitude"] if centre else None, "lon": centre["longitude"] if centre else None,
                 "customers": 0, "open_pipeline": _money(0), "won_revenue": _money(0),
-                "open_tickets": 0,  # the helpdesk issue fills this in (tickets do not exist yet)
+                "open_tickets": 0,
             }
         return totals[province]
 
@@ -676,7 +676,40 @@ def province_totals(session: Session, actor: Actor, filters: dict | None = None)
         target = row(_province_of(province, city))
         target["open_pipeline"] += open_pipeline
         target["won_revenue"] += won
+    for province, city, _status, count, _lat, _lon in _ticket_groups(session, actor, filters, placed_only=False):
+        row(_province_of(province or "", city or ""))["open_tickets"] += count
     return sorted(totals.values(), key=lambda t: (t["province"] == "", -t["customers"], t["province"]))
+
+
+def _ticket_groups(session: Session, actor: Actor, filters: dict | None, *, placed_only: bool = True) -> list:
+    """Open tickets the actor may see, counted per (province, city, status) of their customer company."""
+    from kaktus_app.helpdesk.models import OPEN_STATUSES, Ticket
+
+    if not permissions.can(session, actor, "tickets", "read"):
+        return []
+    query = (
+        select(Customer.province, Customer.city, Ticket.status, func.count(Ticket.id), func.avg(Customer.latitude), func.avg(Customer.longitude))
+        .select_from(Ticket)
+        .join(Customer, Customer.id == Ticket.company_id)
+        .where(Ticket.status.in_(OPEN_STATUSES), Ticket.merged_into_id.is_(None), *(_placed() if placed_only else ()))
+    )
+    clause = permissions.owner_clause(Ticket.assignee_id, permissions.visible_owner_ids(session, actor, "tickets"))
+    if clause is not None:
+        query = query.where(clause)
+    return session.exec(_with_filters(query, session, actor, filters).group_by(Customer.province, Customer.city, Ticket.status)).all()
+
+
+def ticket_points(session: Session, actor: Actor, filters: dict | None = None) -> list[dict]:
+    """Open tickets by status at their customers' places, one point per city × status:
+    [{province, city, lat, lon, status, count}] (empty for a user who may not read tickets)."""
+    from kaktus_app.helpdesk.models import OPEN_STATUSES
+
+    order = {status: i for i, status in enumerate(OPEN_STATUSES)}
+    points = [
+        {"province": province or "", "city": city or "", "lat": float(lat), "lon": float(lon), "status": status, "count": count}
+        for province, city, status, count, lat, lon in _ticket_groups(session, actor, filters)
+    ]
+    return sorted(points, key=lambda p: (p["province"], p["city"], order.get(p["status"], 9)))
 
 
 def opportunity_points(session: Session, actor: Actor, filters: dict | None = None, limit: int = 5000) -> list[dict]:

@@ -13,7 +13,7 @@ from kaktus_app.i18n import translate
 from kaktus_app.ui.form_state import query_param, show_errors
 from kaktus_app.ui.lang import current_lang
 
-LAYERS = ("customers", "deals", "provinces")
+LAYERS = ("customers", "deals", "tickets", "provinces")
 MAP_POINT_LIMIT = 2000  # beyond it the service sends one point per city
 
 
@@ -60,11 +60,12 @@ class MapState(rx.State):
             points = await db.run(service.map_points, actor, filters, limit=MAP_POINT_LIMIT)
             totals = await db.run(service.province_totals, actor, filters)
             deals = await db.run(service.opportunity_points, actor, filters) if "deals" in self.layers else []
+            tickets = await db.run(service.ticket_points, actor, filters) if "tickets" in self.layers else []
             unplaced = await db.run(service.unplaced_customers, actor, page=1, per_page=10)
         except DomainError as exc:
             self.loaded = True
             return rx.toast.error(exc.message(lang))
-        self.figure, self._trace_ids = charts.customer_map(points, totals, deals, color_by=self.color_by, layers=list(self.layers), lang=lang)
+        self.figure, self._trace_ids = charts.customer_map(points, totals, deals, color_by=self.color_by, layers=list(self.layers), lang=lang, tickets=tickets)
         self.total = points["total"]
         self.clustered = bool(points.get("clustered"))
         self.province_rows = [

@@ -908,3 +908,37 @@ def test_saved_reports_belong_to_their_owner(data, admin, dewi, budi):
     service.delete_report(data, dewi, other.id)
     assert [r["id"] for r in service.list_reports(data, dewi)] == [saved.id]
     assert data.get(SavedReport, other.id) is None
+
+
+def test_ticket_report_by_category_and_province_equals_pandas(data, admin):
+    from kaktus_app.demo import load_catalog, load_helpdesk
+
+    load_catalog(data)
+    load_helpdesk(data)
+    data.flush()
+    conn = data.connection()
+    tickets = pd.read_sql("SELECT t.category, t.status, c.province FROM ticket t JOIN customer c ON c.id = t.company_id", conn)
+    result = service.run_report(data, admin, ReportSpec("tickets", "category", "province", chart="table"))
+    labels = {"complaint": "Complaint", "question": "Question", "order_change": "Order change", "food_quality": "Food quality", "delivery": "Delivery", "billing": "Billing"}
+    expected = {(labels[c], p): len(g) for (c, p), g in tickets.groupby(["category", "province"])}
+    assert {(r["group"], r["group2"]): r["value"] for r in result["rows"]} == expected
+    assert result["total"] == len(tickets)
+    by_status = service.run_report(data, admin, ReportSpec("tickets", "status"), lang="id")
+    assert {r["group"] for r in by_status["rows"]} >= {"Baru", "Ditutup"}
+
+
+def test_dashboard_helpdesk_section_matches_ticket_statistics(data, admin):
+    from kaktus_app.demo import load_catalog, load_helpdesk
+    from kaktus_app.helpdesk import service as helpdesk
+
+    load_catalog(data)
+    load_helpdesk(data)
+    data.flush()
+    summary = service.helpdesk_summary(data, admin, service.Filters())
+    stats = helpdesk.stats(data, admin)
+    assert summary["open"] == sum(r["count"] for r in stats["open_by_status"]) > 0
+    assert summary["breaches"] == stats["breaches"] and summary["created"] == stats["created"]
+    assert any("ayam bakar" in message for message in summary["alerts"])
+    # a date range before any ticket: nothing opened, the open count stays
+    empty = service.helpdesk_summary(data, admin, service.Filters(date_from=date(2020, 1, 1), date_to=date(2020, 1, 31)))
+    assert empty["created"] == 0 and empty["open"] == summary["open"]

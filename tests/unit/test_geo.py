@@ -461,3 +461,30 @@ def test_error_keys_used_by_the_geo_service():
     missing = sorted(key for key in used if key not in CATALOG)
     if missing:
         pytest.skip(f"not in the translation catalog yet: {', '.join(missing)}")
+
+
+def test_open_tickets_on_the_map_and_in_province_totals(demo, admin):
+    from kaktus_app.demo import load_helpdesk
+
+    load_helpdesk(demo)
+    demo.flush()
+    conn = demo.connection()
+    customers = pd.read_sql("SELECT id, province, latitude FROM customer", conn)
+    tickets = pd.read_sql("SELECT company_id, status FROM ticket WHERE status IN ('new', 'in_progress', 'waiting')", conn)
+    tickets = tickets.merge(customers, left_on="company_id", right_on="id")
+    assert len(tickets) > 0
+    totals = {t["province"]: t["open_tickets"] for t in geo.province_totals(demo, admin, {})}
+    for province, group in tickets.groupby("province"):
+        assert totals[province] == len(group)
+    assert sum(totals.values()) == len(tickets)
+    points = geo.ticket_points(demo, admin, {})
+    assert sum(p["count"] for p in points) == len(tickets[tickets.latitude.notna()])
+    assert {p["status"] for p in points} == set(tickets.status)
+    # the province filter applies, and the map figure gets a layer per status
+    jakarta = geo.ticket_points(demo, admin, {"province": "DKI Jakarta"})
+    assert sum(p["count"] for p in jakarta) == len(tickets[tickets.province == "DKI Jakarta"])
+    from kaktus_app.geo import charts
+
+    figure, _ = charts.customer_map({"points": [], "total": 0}, [], [], color_by="segment", layers=["tickets"], lang="en", tickets=points)
+    labels = {"new": "New", "in_progress": "In progress", "waiting": "Waiting on customer"}
+    assert {trace["name"] for trace in figure["data"]} == {f"Open tickets: {labels[s]}" for s in {p["status"] for p in points}}

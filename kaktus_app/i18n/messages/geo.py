@@ -9,6 +9,8 @@ MESSAGES = {
     "geo.layer.cities": ("Customers per city", "Pelanggan per kota"),
     "geo.layer.deals": ("Open deals", "Peluang terbuka"),
     "geo.layer.provinces": ("Province totals", "Total provinsi"),
+    "geo.layer.tickets": ("Open tickets", "Tiket terbuka"),
+    "geo.tickets_count": ("{count} open tickets", "{count} tiket terbuka"),
     "geo.color.segment": ("Colour by segment", "Warna menurut segmen"),
     "geo.color.pipeline": ("Colour by open pipeline", "Warna menurut pipeline terbuka"),
     "geo.customers": ("Customers", "Pelanggan"),
