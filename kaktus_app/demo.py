@@ -29,7 +29,6 @@ DEMO_USERS = [
 def seed_base(session: Session) -> None:
     """Teams, default pipeline stages, the default profiles and the demo users (idempotent)."""
     from kaktus_app.auth.permissions import ensure_default_profiles, ensure_default_roles
-
     from kaktus_app.helpdesk.service import ensure_sla_policies
 
     ensure_default_profiles(session)

@@ -215,6 +215,86 @@ def delete_activity(session: Session, actor: Actor, activity_id: int) -> None:
     session.delete(activity)
 
 
+
+ACTIVITY_SORTS = {"due_at": Activity.due_at, "created_at": Activity.created_at, "done_at": Activity.done_at, "kind": Activity.kind}
+
+
+def update_activity(session: Session, actor: Actor, activity_id: int, data: dict) -> Activity:
+    """Change a planned activity (kind, summary, due time, note, assignee); a done one is history."""
+    permissions.require(session, actor, "activities", "update")
+    activity = _get(session, activity_id, actor)
+    if activity.done:
+        raise DomainError("activities.error.done_readonly")
+    data = permissions.guard_writes(session, actor, "activities", data, activity)
+    errors = Errors()
+    clean: dict = {}
+    if "kind" in data:
+        clean["kind"] = str(data.get("kind") or "call")
+        if clean["kind"] not in ACTIVITY_KINDS:
+            errors.add("kind", "activities.error.kind")
+    if "summary" in data:
+        clean["summary"] = errors.check("summary", clean_text, data.get("summary"), required=True, max_length=200)
+    if "due_at" in data:
+        clean["due_at"] = errors.check("due_at", parse_local_datetime, data.get("due_at"), required=True)
+    if "note" in data:
+        clean["note"] = errors.check("note", clean_text, data.get("note"), max_length=20_000) or ""
+    if "assignee_id" in data:
+        clean["assignee_id"] = _assignee(session, actor, data.get("assignee_id"), errors)
+    errors.raise_if_any()
+    for key, value in clean.items():
+        setattr(activity, key, value)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def get_activity(session: Session, actor: Actor, activity_id: int, lang: str = "en") -> dict:
+    permissions.require(session, actor, "activities", "read")
+    activity = _get(session, activity_id, actor)
+    names = _record_names(session, [activity])
+    users = user_names(session, [activity.assignee_id])
+    return permissions.redact(session, actor, "activities", _activity_row(activity, names, users, lang, utcnow()))
+
+
+def list_activities(
+    session: Session, actor: Actor, *, kind: str = "", done: bool | None = None, assignee_id=None, customer_id=None, lead_id=None,
+    opportunity_id=None, due_from: datetime | None = None, due_to: datetime | None = None, sort: str = "due_at", desc: bool = False,
+    page: int = 1, page_size: int = 25, lang: str = "en",
+) -> dict:
+    """Every activity the actor may see (their own and, by the sharing rule, others'), filtered."""
+    from kaktus_app.paging import page_of
+
+    permissions.require(session, actor, "activities", "read")
+    visible = permissions.visible_owner_ids(session, actor, "activities")
+
+    def filtered(query):
+        clause = permissions.owner_clause(Activity.assignee_id, visible)
+        if clause is not None:
+            query = query.where(clause)
+        if kind:
+            query = query.where(Activity.kind == kind)
+        if done is not None:
+            query = query.where(Activity.done == bool(done))
+        assignee = actor.id if assignee_id == "me" else assignee_id
+        for column, value in ((Activity.assignee_id, assignee), (Activity.customer_id, customer_id), (Activity.lead_id, lead_id), (Activity.opportunity_id, opportunity_id)):
+            if value not in (None, ""):
+                query = query.where(column == int(value))
+        if due_from is not None:
+            query = query.where(Activity.due_at >= due_from)
+        if due_to is not None:
+            query = query.where(Activity.due_at < due_to)
+        return query
+
+    at = page_of(session, filtered(select(Activity.id)), page, page_size)
+    column = ACTIVITY_SORTS.get(sort, Activity.due_at)
+    order = [column.desc(), Activity.id.desc()] if desc else [column.asc(), Activity.id.asc()]
+    rows = session.exec(filtered(select(Activity)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    names = _record_names(session, list(rows))
+    users = user_names(session, [a.assignee_id for a in rows])
+    hidden = permissions.hidden(session, actor, "activities")
+    now = utcnow()
+    return at.result([permissions.redact(session, actor, "activities", _activity_row(a, names, users, lang, now), hidden) for a in rows])
+
 def add_note(session: Session, actor: Actor, record_type: str, record_id: int, body: str) -> TimelineEntry:
     text = (body or "").strip()
     if not text:

@@ -69,8 +69,8 @@ from kaktus_app.auth.models import User
 from kaktus_app.auth.service import user_names
 from kaktus_app.customers.models import Customer
 from kaktus_app.documents.models import Invoice, SalesOrder
-from kaktus_app.helpdesk.models import Ticket
 from kaktus_app.errors import DomainError, NotFound, ValidationError
+from kaktus_app.helpdesk.models import Ticket
 from kaktus_app.i18n import CATALOG, JAKARTA, format_date, format_idr, translate, utcnow
 from kaktus_app.leads.models import Lead
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage

@@ -143,6 +143,23 @@ def update_product(session: Session, actor: Actor, product_id: int, data: dict) 
     return product
 
 
+
+def delete_product(session: Session, actor: Actor, product_id: int) -> None:
+    """Delete a product with its vendor prices and its own price rules; refused (Conflict) once it
+    is on a quotation, invoice, purchase order or ticket (archive it instead: ``active`` false)."""
+    from kaktus_app.references import refuse_if_referenced
+
+    require_manager(actor, session, "products", "delete")
+    product = _product(session, product_id)
+    for row in session.exec(select(VendorPrice).where(VendorPrice.product_id == product.id)):
+        session.delete(row)
+    for rule in session.exec(select(PriceRule).where(PriceRule.product_id == product.id)):
+        session.delete(rule)
+    session.flush()
+    refuse_if_referenced(session, Product, product.id)
+    session.delete(product)
+    session.flush()
+
 IMAGE_TYPES = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"RIFF": "webp"}
 MAX_IMAGE = 2 * 1024 * 1024
 

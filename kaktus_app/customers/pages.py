@@ -6,9 +6,11 @@ import reflex as rx
 
 from kaktus_app.activities.components import activity_panel
 from kaktus_app.customers.models import SEGMENTS
-from kaktus_app.customers.state import CustomerFormState, CustomerListState
+from kaktus_app.customers.state import ContactPortalState, CustomerFormState, CustomerListState
 from kaktus_app.documents.components import customer_documents
 from kaktus_app.documents.state import RecordDocumentsState
+from kaktus_app.helpdesk.components import company_tickets
+from kaktus_app.helpdesk.state import CompanyTicketsState
 from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import (
     badge,
@@ -257,6 +259,68 @@ def _contacts() -> rx.Component:
     )
 
 
+def _portal_access() -> rx.Component:
+    """A contact's access to the customer portal: invite (or send a new link), and the link itself,
+    shown to staff too so it can be passed on by hand when the firm has no e-mail server."""
+    p = ContactPortalState
+    status = p.status
+    return rx.fragment(
+        # re-mounts after each load or save of the form, so the control follows the saved e-mail / company
+        rx.fragment(rx.box(on_mount=p.load, display="none"), key=CustomerFormState.form_key.to_string()),
+        rx.cond(
+            status["applies"].to(bool),
+            card(
+                rx.hstack(
+                    rx.heading(t("portal.staff.title"), size="3"),
+                    rx.spacer(),
+                    rx.badge(status["status_label"].to(str), color_scheme=rx.match(status["status"].to(str), ("active", "grass"), ("invited", "amber"), ("revoked", "red"), "gray"), variant="soft", id="portal-access-status"),
+                    width="100%",
+                    align="center",
+                ),
+                rx.cond(status["last_login_label"].to(str) != "", rx.text(t("portal.staff.last_login", when=status["last_login_label"].to(str)), size="1", color_scheme="gray")),
+                rx.cond(
+                    status["can_invite"].to(bool),
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("send", size=14),
+                            rx.cond(status["status"].to(str) == "none", t("portal.staff.invite"), t("portal.staff.reinvite")),
+                            size="2", on_click=p.invite, id="portal-invite",
+                        ),
+                        rx.cond(
+                            status["can_revoke"].to(bool),
+                            rx.button(rx.icon("user-x", size=14), t("portal.staff.revoke"), size="2", variant="soft", color_scheme="red", on_click=p.revoke, id="portal-revoke"),
+                        ),
+                        rx.text(status["email"].to(str), size="1", color_scheme="gray"),
+                        align="center",
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    rx.cond(status["reason"].to(str) != "", rx.text(status["reason"].to(str), size="2", color_scheme="gray", id="portal-invite-reason")),
+                ),
+                id="portal-access",
+            ),
+        ),
+        rx.dialog.root(
+            rx.dialog.content(
+                rx.dialog.title(t("portal.staff.link_title")),
+                rx.text(
+                    rx.cond(status["mail_configured"].to(bool), t("portal.staff.link_mailed", email=status["email"].to(str)), t("portal.staff.link_not_mailed", email=status["email"].to(str))),
+                    size="2",
+                ),
+                rx.box(rx.code(p.link, id="portal-invite-link", word_break="break-all"), padding_y="0.75rem"),
+                rx.hstack(
+                    rx.button(rx.icon("copy", size=14), t("portal.staff.copy"), variant="soft", on_click=[rx.set_clipboard(p.link), rx.toast.success(t("portal.staff.copied"))], id="portal-invite-copy"),
+                    rx.spacer(),
+                    rx.dialog.close(rx.button(t("common.close"), id="portal-invite-close")),
+                    width="100%",
+                ),
+            ),
+            open=p.link != "",
+            on_open_change=p.hide_link,
+        ),
+    )
+
+
 def _form() -> rx.Component:
     s = CustomerFormState
     return rx.form(
@@ -336,7 +400,7 @@ def _form() -> rx.Component:
     )
 
 
-@staff_page("/customers/[customer_id]", "customers.title", on_load=[CustomerFormState.load, RecordDocumentsState.load_for_customer])
+@staff_page("/customers/[customer_id]", "customers.title", on_load=[CustomerFormState.load, RecordDocumentsState.load_for_customer, CompanyTicketsState.load])
 def customer_form() -> rx.Component:
     s = CustomerFormState
     return rx.cond(
@@ -353,7 +417,8 @@ def customer_form() -> rx.Component:
                     s.is_new,
                     rx.fragment(),
                     rx.vstack(
-                        rx.cond(s.is_company, _contacts()),
+                        rx.cond(s.is_company, _contacts(), _portal_access()),
+                        rx.cond(s.is_company, company_tickets(s.customer_id)),
                         customer_documents(s.customer_id),
                         activity_panel("customer", s.customer_id, s.form_key),
                         width="100%",

@@ -179,6 +179,28 @@ def update_customer(session: Session, actor: Actor, customer_id: int, data: dict
     return customer
 
 
+
+def delete_customer(session: Session, actor: Actor, customer_id: int) -> None:
+    """Delete a company or contact with its own history (activities, timeline); refused (Conflict)
+    while other records still point at it: its contacts, leads, opportunities, documents, tickets."""
+    from sqlalchemy import delete
+
+    from kaktus_app.activities.models import Activity, TimelineEntry
+    from kaktus_app.references import refuse_if_referenced
+
+    permissions.require(session, actor, "customers", "delete")
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound()
+    permissions.check_visible(session, actor, "customers", customer.owner_id)
+    for activity in session.exec(select(Activity).where(Activity.customer_id == customer.id)):
+        session.delete(activity)
+    session.flush()
+    refuse_if_referenced(session, Customer, customer.id)
+    session.exec(delete(TimelineEntry).where(TimelineEntry.record_type == "customer", TimelineEntry.record_id == customer.id))
+    session.delete(customer)
+    session.flush()
+
 def check_customer(session: Session, errors: Errors, raw, error_key: str, field: str = "customer_id") -> int | None:
     """An optional reference to an existing customer, typed or picked in a form of another module."""
     text = str(raw or "").strip()

@@ -10,6 +10,7 @@ from kaktus_app.auth.state import require_actor
 from kaktus_app.customers import service
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import translate
+from kaktus_app.portal import service as portal_service
 from kaktus_app.ui.form_state import as_form_values, error_messages, query_param, record_id_from_path
 from kaktus_app.ui.lang import current_lang
 from kaktus_app.ui.paging import PagedListState
@@ -207,3 +208,62 @@ class CustomerFormState(rx.State):
     @rx.event
     def dismiss_duplicates(self):
         self.duplicates = []
+
+
+class ContactPortalState(rx.State):
+    """The "Invite to portal" control on a contact's page (the rules are in portal.service)."""
+
+    status: dict = {}
+    link: str = ""
+
+    @rx.event
+    async def load(self):
+        self.link, self.status = "", {}
+        try:
+            actor = await require_actor(self)
+        except DomainError:
+            return
+        contact_id = record_id_from_path(self)
+        if contact_id is None:
+            return
+        try:
+            self.status = await db.run(portal_service.contact_portal_status, actor, contact_id, await current_lang(self))
+        except DomainError:
+            self.status = {}
+
+    @rx.event
+    async def invite(self):
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        contact_id = record_id_from_path(self)
+        try:
+            _user, link = await db.run(portal_service.invite_contact, actor, contact_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(lang))
+        self.link = link
+        self.status = await db.run(portal_service.contact_portal_status, actor, contact_id, lang)
+        return ContactPortalState.deliver
+
+    @rx.event
+    async def revoke(self):
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        contact_id = record_id_from_path(self)
+        try:
+            await db.run(portal_service.revoke_access, actor, contact_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(lang))
+        self.status = await db.run(portal_service.contact_portal_status, actor, contact_id, lang)
+        return rx.toast.success(translate("portal.staff.revoked", lang))
+
+    @rx.event
+    def hide_link(self, _open: bool = False):
+        self.link = ""
+
+    @rx.event(background=True)
+    async def deliver(self):
+        """Hand the invitation to SMTP after the answer (it stays in the outbox without SMTP)."""
+        import asyncio
+
+        await asyncio.to_thread(portal_service.deliver_outbox)
+

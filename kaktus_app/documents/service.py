@@ -492,6 +492,27 @@ def reset_to_draft(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     return order
 
 
+
+def delete_quotation(session: Session, actor: Actor, order_id: int) -> None:
+    """Delete a draft quotation that never became an order (a number once confirmed stays in the
+    books: cancel it instead). Refused (Conflict) while an invoice or a ticket points at it."""
+    from sqlalchemy import delete
+
+    from kaktus_app.activities.models import TimelineEntry
+    from kaktus_app.references import refuse_if_referenced
+
+    permissions.require(session, actor, "quotations", "delete")
+    order = _order(session, order_id, actor)
+    if order.state != "draft" or order.order_number or order.confirmed_at:
+        raise DomainError("documents.error.locked", number=order.order_number or order.number)
+    for line in _lines(session, order.id):
+        session.delete(line)
+    session.flush()
+    refuse_if_referenced(session, SalesOrder, order.id)
+    session.exec(delete(TimelineEntry).where(TimelineEntry.record_type == "sales_order", TimelineEntry.record_id == order.id))
+    session.delete(order)
+    session.flush()
+
 # -------------------------------------------------------------------------------------- invoices
 
 
@@ -993,10 +1014,15 @@ def _safe_filename(number: str) -> str:
 def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -> tuple[str, bytes]:
     """The quotation (or, once confirmed, the sales order) as a PDF: (file name, bytes)."""
     permissions.require(session, actor, "quotations", "read")
+    return order_pdf_file(session, _order(session, order_id, actor), lang)
+
+
+def order_pdf_file(session: Session, o: SalesOrder, lang: str = "id") -> tuple[str, bytes]:
+    """Render an order the caller has already checked the reader may see (staff: ``order_pdf``; the
+    customer portal checks the order is its company's)."""
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 
-    o = _order(session, order_id, actor)
     lines = _lines(session, o.id)
     totals = compute_totals([line for line in lines if not line.optional])
     is_order = o.state in ("confirmed", "invoiced")
@@ -1025,10 +1051,14 @@ def order_pdf(session: Session, actor: Actor, order_id: int, lang: str = "id") -
 
 def invoice_pdf(session: Session, actor: Actor, invoice_id: int, lang: str = "id") -> tuple[str, bytes]:
     permissions.require(session, actor, "invoices", "read")
+    return invoice_pdf_file(session, _invoice(session, invoice_id, actor), lang)
+
+
+def invoice_pdf_file(session: Session, inv: Invoice, lang: str = "id") -> tuple[str, bytes]:
+    """Render an invoice the caller has already checked the reader may see (see ``order_pdf_file``)."""
     from kaktus_app.documents.pdf import render_document
     from kaktus_app.documents.terbilang import rupiah_in_words
 
-    inv = _invoice(session, invoice_id, actor)
     lines = list(session.exec(select(InvoiceLine).where(InvoiceLine.invoice_id == inv.id).order_by(InvoiceLine.sequence)))
     totals = compute_totals(lines)
     order = session.get(SalesOrder, inv.order_id) if inv.order_id else None

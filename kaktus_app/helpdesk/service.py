@@ -19,7 +19,7 @@ from kaktus_app.auth.service import Actor
 from kaktus_app.catalog.models import Product
 from kaktus_app.customers.models import Customer
 from kaktus_app.documents.models import SalesOrder
-from kaktus_app.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationError
+from kaktus_app.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kaktus_app.helpdesk.models import (
     CATEGORIES,
     CHANNELS,
@@ -334,6 +334,19 @@ def ticket_options(session: Session, actor: Actor, lang: str = "en") -> dict:
     }
 
 
+def company_orders(session: Session, actor: Actor, company_id, limit: int = 50) -> list[dict]:
+    """The recent quotations and orders of a company and its contacts the actor may see, for "which
+    order is this about" on a new ticket: [{"value", "label"}]."""
+    if not str(company_id).isdigit() or not permissions.can(session, actor, "quotations", "read"):
+        return []
+    customer_ids = select(Customer.id).where(or_(Customer.id == int(company_id), Customer.company_id == int(company_id)))
+    query = select(SalesOrder).where(SalesOrder.customer_id.in_(customer_ids), SalesOrder.state != "cancelled")
+    clause = permissions.owner_clause(SalesOrder.owner_id, permissions.visible_owner_ids(session, actor, "quotations"))
+    if clause is not None:
+        query = query.where(clause)
+    return [{"value": str(o.id), "label": o.order_number or o.number} for o in session.exec(query.order_by(SalesOrder.id.desc()).limit(limit))]
+
+
 def _clean(session: Session, data: dict, current: Ticket | None) -> dict:
     """The validated fields of a staff form (only the keys present in ``data`` when editing)."""
     errors = Errors()
@@ -489,6 +502,8 @@ def add_message(session: Session, actor: Actor, ticket_id, body: str, *, public:
     ticket = _visible_ticket(session, actor, ticket_id, "update")
     if ticket.merged_into_id:
         raise DomainError("helpdesk.error.merged")
+    if public and ticket.status == "closed":  # the customer could not answer it: reopen first (notes stay possible)
+        raise DomainError("helpdesk.error.closed", field="body")
     errors = Errors()
     text = errors.check("body", clean_text, body, required=True, max_length=20_000)
     errors.raise_if_any()
@@ -498,6 +513,7 @@ def add_message(session: Session, actor: Actor, ticket_id, body: str, *, public:
     if public:
         ticket.first_response_at = ticket.first_response_at or utcnow()
         if ticket.status == "new":
+            _post(session, ticket, "status", "new>in_progress", public=True, user=actor)
             ticket.status = "in_progress"
     _touch(ticket, session)
     session.flush()
@@ -555,6 +571,23 @@ def link_article(session: Session, actor: Actor, ticket_id, article_id) -> Ticke
     _touch(ticket, session)
     session.flush()
     return ticket
+
+
+def delete_ticket(session: Session, actor: Actor, ticket_id) -> None:
+    """Delete a ticket with its conversation and files (profiles with the tickets "delete" right).
+    Refused (Conflict) while other tickets are merged into it."""
+    from kaktus_app.references import refuse_if_referenced
+
+    ticket = _visible_ticket(session, actor, ticket_id, "delete")
+    for attachment in session.exec(select(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id)):
+        session.delete(attachment)
+    session.flush()
+    for message in session.exec(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id)):
+        session.delete(message)
+    session.flush()
+    refuse_if_referenced(session, Ticket, ticket.id)
+    session.delete(ticket)
+    session.flush()
 
 
 # ------------------------------------------------------------------------------------------- reads
@@ -749,11 +782,13 @@ def ticket_detail(session: Session, actor: Actor, ticket_id, lang: str = "en") -
     return detail
 
 
-def customer_tickets(session: Session, actor: Actor, company_id: int, lang: str = "en", limit: int = 10) -> list[dict]:
-    """The latest tickets of a company (for its customer page)."""
+def company_tickets(session: Session, actor: Actor, company_id: int, lang: str = "en", limit: int = 8) -> dict | None:
+    """A company's latest tickets and its open count, for its customer page (None: no tickets right)."""
     if not permissions.can(session, actor, MODULE, "read"):
-        return []
-    return list_tickets(session, actor, company_id=company_id, page_size=limit, lang=lang)["rows"]
+        return None
+    latest = list_tickets(session, actor, company_id=company_id, page_size=limit, lang=lang)
+    open_count = list_tickets(session, actor, company_id=company_id, status="open", page_size=1, lang=lang)["total"]
+    return {"rows": latest["rows"], "total": latest["total"], "open": open_count}
 
 
 # -------------------------------------------------------------------------------------- statistics
@@ -1079,7 +1114,6 @@ def portal_ticket(session: Session, pactor, ticket_id, lang: str = "en") -> dict
     detail = _detail(session, ticket, lang, public_only=True)
     for key in ("sla_state", "sla_state_label", "sla_label", "tags", "tags_text", "team_id", "team_name", "first_response_due_label", "resolution_due_label", "allowed_statuses"):
         detail.pop(key, None)
-    detail["assignee_name"] = detail.get("assignee_name", "").split(" ")[0]  # the agent's first name only
     detail["can_close"] = ticket.status != "closed" and not ticket.merged_into_id
     detail["can_reopen"] = ticket.status in ("resolved", "closed") and not ticket.merged_into_id
     detail["can_reply"] = ticket.status != "closed" and not ticket.merged_into_id

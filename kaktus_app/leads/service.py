@@ -107,6 +107,27 @@ def update_lead(session: Session, actor: Actor, lead_id: int, data: dict) -> Lea
     return lead
 
 
+
+def delete_lead(session: Session, actor: Actor, lead_id: int) -> None:
+    """Delete an open or lost lead with its activities and timeline. A converted lead is the history
+    of its opportunity and stays."""
+    from sqlalchemy import delete
+
+    from kaktus_app.activities.models import Activity, TimelineEntry
+    from kaktus_app.references import refuse_if_referenced
+
+    permissions.require(session, actor, "leads", "delete")
+    lead = _get(session, lead_id, actor)
+    if lead.status == "converted":
+        raise DomainError("leads.error.converted_readonly")
+    for activity in session.exec(select(Activity).where(Activity.lead_id == lead.id)):
+        session.delete(activity)
+    session.flush()
+    refuse_if_referenced(session, Lead, lead.id)
+    session.exec(delete(TimelineEntry).where(TimelineEntry.record_type == "lead", TimelineEntry.record_id == lead.id))
+    session.delete(lead)
+    session.flush()
+
 def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> dict:
     permissions.require(session, actor, "leads", "read")
     lead = _get(session, lead_id, actor)

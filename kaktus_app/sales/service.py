@@ -335,6 +335,35 @@ def restore(session: Session, actor: Actor, opportunity_id: int) -> Opportunity:
     return opportunity
 
 
+
+def delete_opportunity(session: Session, actor: Actor, opportunity_id: int) -> None:
+    """Delete an opportunity with its stage history, activities and timeline. Refused (Conflict)
+    while a quotation points at it. Activities it took over from a lead go back to the lead."""
+    from sqlalchemy import delete
+
+    from kaktus_app.activities.models import Activity, TimelineEntry
+    from kaktus_app.leads.models import Lead
+    from kaktus_app.references import refuse_if_referenced
+
+    permissions.require(session, actor, "opportunities", "delete")
+    opportunity = _get(session, opportunity_id, actor)
+    for activity in session.exec(select(Activity).where(Activity.opportunity_id == opportunity.id)):
+        if activity.lead_id:
+            activity.opportunity_id = None
+            session.add(activity)
+        else:
+            session.delete(activity)
+    for history in session.exec(select(StageHistory).where(StageHistory.opportunity_id == opportunity.id)):
+        session.delete(history)
+    for lead in session.exec(select(Lead).where(Lead.opportunity_id == opportunity.id)):
+        lead.opportunity_id = None
+        session.add(lead)
+    session.flush()
+    refuse_if_referenced(session, Opportunity, opportunity.id)
+    session.exec(delete(TimelineEntry).where(TimelineEntry.record_type == "opportunity", TimelineEntry.record_id == opportunity.id))
+    session.delete(opportunity)
+    session.flush()
+
 # ----------------------------------------------------------------------------------------- board
 
 

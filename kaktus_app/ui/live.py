@@ -1,8 +1,9 @@
 """A live signal shared by every client that joined a channel (across workers through Redis).
 
-It carries only a version number and the last change ("<record id>|<who>|<action>"); each client's
-own state reloads what it shows when the version moves. Services never call this: a state handler
-announces after its service call committed.
+It carries only a version number, nothing about the change: the channel is shared by staff and
+portal clients of every company, so it must not tell who changed what. Each client's own state
+reloads what it shows (through the services, with its own permissions) when the version moves.
+Services never call this: a state handler announces after its service call committed.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ import reflex as rx
 
 class LiveSignal(rx.SharedState):
     version: int = 0
-    last_change: str = ""
 
     @rx.event
     async def join(self, channel: str):
         await self._link_to(channel)
 
 
-async def announce(state: rx.State, channel: str, record_id: int, who: str, action: str) -> None:
-    """Bump the channel's version (the client must have joined ``channel`` on page load)."""
+async def announce(state: rx.State) -> None:
+    """Bump the version of the channel this client joined on page load."""
     signal = await state.get_state(LiveSignal)
     signal.version += 1
-    signal.last_change = f"{record_id}|{who}|{action}"
 
 
 def reload_on_change(handler) -> rx.Component:

@@ -167,10 +167,11 @@ def test_reply_note_and_first_response(seeded, rina, world):
     service.add_message(seeded, rina, ticket.id, "<script>alert(1)</script> Maaf, kami cek", public=True, attachments=[("foto.png", PNG)])
     assert ticket.first_response_at is not None and ticket.status == "in_progress"
     staff = service.ticket_detail(seeded, rina, ticket.id)
-    assert [m["kind"] for m in staff["messages"]] == ["note", "reply"]
+    assert [m["kind"] for m in staff["messages"]] == ["note", "reply", "status"]
     assert staff["messages"][1]["body"].startswith("<script>")  # stored as typed; shown as text by the pages
+    assert staff["messages"][2]["body"] == "Status: New → In progress"
     portal = service.portal_ticket(seeded, yeyen, ticket.id)
-    assert [m["body"] for m in portal["messages"]] == ["<script>alert(1)</script> Maaf, kami cek"]
+    assert [m["body"] for m in portal["messages"]] == ["<script>alert(1)</script> Maaf, kami cek", "Status: New → In progress"]
     attachment_id = portal["messages"][0]["attachments"][0]["id"]
     assert service.portal_attachment_file(seeded, yeyen, attachment_id)[0] == "foto.png"
 
@@ -191,7 +192,7 @@ def test_attachment_rules():
         z.writestr("word/vbaProject.bin", "x")
     with pytest.raises(DomainError):
         service.check_attachment("macro.docx", macro.getvalue())
-    assert service.check_attachment("daftar.csv", "nama;jumlah\nTumpeng;2\n".encode())[1] == "text/csv"
+    assert service.check_attachment("daftar.csv", b"nama;jumlah\nTumpeng;2\n")[1] == "text/csv"
 
 
 def test_merge_moves_conversation(seeded, rina, world):
@@ -280,6 +281,10 @@ def test_portal_close_reopen_and_reply(seeded, rina, world):
     with pytest.raises(DomainError) as exc:
         service.portal_reply(seeded, yeyen, ticket.id, "lagi")
     assert exc.value.field == "body"
+    with pytest.raises(DomainError) as exc:  # staff too: a closed ticket is reopened before a reply
+        service.add_message(seeded, rina, ticket.id, "Sudah kami kirim", public=True)
+    assert exc.value.key == "helpdesk.error.closed"
+    service.add_message(seeded, rina, ticket.id, "Catatan setelah ditutup", public=False)
     service.portal_set_status(seeded, yeyen, ticket.id, "reopen")
     assert ticket.status == "in_progress"
 
@@ -357,3 +362,41 @@ def test_faq_search_votes_and_views(seeded, admin, rina, dewi):
     assert service.ticket_detail(seeded, rina, ticket.id)["article"] == {"id": late.id, "title": "My delivery is late"}
     service.delete_article(seeded, admin, late.id)
     assert seeded.get(FaqArticle, late.id) is None and seeded.get(Ticket, ticket.id).faq_article_id is None
+
+
+def test_company_tickets_for_the_customer_page(seeded, rina, world):
+    from kaktus_app.auth.models import Profile
+    from kaktus_app.auth.permissions import update_profile
+
+    kita, other, _, _ = world
+    first = new_ticket(seeded, rina, kita)
+    new_ticket(seeded, rina, kita, title="Kedua")
+    new_ticket(seeded, rina, other)
+    service.set_status(seeded, rina, first.id, "closed")
+    summary = service.company_tickets(seeded, rina, kita.id)
+    assert (summary["total"], summary["open"]) == (2, 1)
+    assert {r["company_name"] for r in summary["rows"]} == {"PT. KITA"}
+    # a profile without the tickets read right gets no card
+    profile = seeded.exec(select(Profile).where(Profile.key == "support")).one()
+    admin_actor = actor_for(seeded.exec(select(User).where(User.username == "admin")).one())
+    update_profile(seeded, admin_actor, profile.id, {"customers": ["read"]}, {})
+    seeded.info.pop("access", None)
+    assert service.company_tickets(seeded, rina, kita.id) is None
+
+
+def test_the_order_concerned_is_one_of_the_companys(seeded, admin, rina, world):
+    from kaktus_app.documents.models import SalesOrder
+
+    kita, other, yeyen_contact, yeyen = world
+    today = utcnow().date()
+    own = SalesOrder(number="QUO/2026/0001", customer_id=yeyen_contact.id, owner_id=admin.id, state="confirmed", order_number="SO/2026/0001", quote_date=today)
+    foreign = SalesOrder(number="QUO/2026/0002", customer_id=other.id, owner_id=admin.id, state="sent", quote_date=today)
+    seeded.add_all([own, foreign])
+    seeded.flush()
+    assert service.company_orders(seeded, admin, kita.id) == [{"value": str(own.id), "label": "SO/2026/0001"}]
+    assert service.company_orders(seeded, rina, kita.id) == []  # quotations are shared by team: not hers to list
+    ticket = new_ticket(seeded, admin, kita, order_id=str(own.id))
+    assert service.ticket_detail(seeded, rina, ticket.id)["order_number"] == "SO/2026/0001"
+    with pytest.raises(ValidationError) as exc:  # the portal may only name its own company's orders
+        service.portal_create_ticket(seeded, yeyen, {"title": "x", "description": "y", "order_id": str(foreign.id)})
+    assert exc.value.errors == {"order_id": "error.not_found"}

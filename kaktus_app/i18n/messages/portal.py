@@ -1,0 +1,230 @@
+"""The customer portal (and the staff's "Invite to portal" control)."""
+
+MESSAGES = {
+    "portal.brand": ("Customer portal", "Portal pelanggan"),
+    "portal.nav.tickets": ("Tickets", "Tiket"),
+    "portal.nav.faq": ("Help", "Bantuan"),
+    "portal.nav.documents": ("Documents", "Dokumen"),
+    "portal.nav.profile": ("Profile", "Profil"),
+    "portal.sign_out": ("Sign out", "Keluar"),
+    "portal.sign_out_help": ("Sign out of the portal on this device.", "Keluar dari portal di perangkat ini."),
+    # sign-in, sign-up, links
+    "portal.sign_in": ("Sign in", "Masuk"),
+    "portal.sign_in_help": (
+        "Follow your requests, open new ones and download your quotations and invoices.",
+        "Pantau permintaan Anda, buat yang baru, dan unduh penawaran serta faktur Anda.",
+    ),
+    "portal.with_password": ("Password", "Kata sandi"),
+    "portal.with_link": ("E-mail link", "Tautan e-mail"),
+    "portal.link_help": (
+        "We send a one-time sign-in link to your e-mail address (valid for 1 hour).",
+        "Kami kirim tautan masuk sekali pakai ke alamat e-mail Anda (berlaku 1 jam).",
+    ),
+    "portal.send_link": ("Send me a sign-in link", "Kirim tautan masuk"),
+    "portal.email": ("E-mail address", "Alamat e-mail"),
+    "portal.password": ("Password", "Kata sandi"),
+    "portal.forgot_password": ("Forgot your password?", "Lupa kata sandi?"),
+    "portal.first_time": ("First time here? Sign up", "Baru pertama kali? Daftar"),
+    "portal.link_sent": (
+        "If {email} belongs to one of our customers' contacts, a link is on its way. Check your inbox (and the spam folder).",
+        "Jika {email} terdaftar sebagai kontak pelanggan kami, tautan sedang dikirim. Periksa kotak masuk (dan folder spam) Anda.",
+    ),
+    "portal.signup": ("Sign up", "Daftar"),
+    "portal.signup_help": (
+        "Use the work e-mail address our team knows you by. We send you a link to confirm it.",
+        "Gunakan alamat e-mail kantor yang dikenal tim kami. Kami kirim tautan untuk mengonfirmasinya.",
+    ),
+    "portal.signup_submit": ("Send confirmation link", "Kirim tautan konfirmasi"),
+    "portal.reset": ("Reset your password", "Atur ulang kata sandi"),
+    "portal.reset_help": (
+        "Enter your e-mail address; we send you a link to choose a new password (valid for 1 hour).",
+        "Masukkan alamat e-mail Anda; kami kirim tautan untuk memilih kata sandi baru (berlaku 1 jam).",
+    ),
+    "portal.reset_submit": ("Send reset link", "Kirim tautan atur ulang"),
+    "portal.back_to_sign_in": ("Back to sign in", "Kembali ke halaman masuk"),
+    "portal.link_title": ("Your link", "Tautan Anda"),
+    "portal.checking_link": ("Checking your link…", "Memeriksa tautan Anda…"),
+    "portal.send_new_link": ("Ask for a new link", "Minta tautan baru"),
+    "portal.welcome": ("Welcome!", "Selamat datang!"),
+    "portal.welcome_help": (
+        "Your e-mail address is confirmed. Choose a password for next time — or skip it and sign in with an e-mailed link.",
+        "Alamat e-mail Anda sudah dikonfirmasi. Pilih kata sandi untuk lain kali — atau lewati dan masuk dengan tautan lewat e-mail.",
+    ),
+    "portal.choose_new_password": ("Choose a new password", "Pilih kata sandi baru"),
+    "portal.reset_set_help": ("Your other sessions end when you save it.", "Sesi Anda yang lain berakhir saat disimpan."),
+    "portal.skip_password": ("Skip for now", "Lewati dulu"),
+    "portal.new_password": ("New password", "Kata sandi baru"),
+    "portal.repeat_password": ("New password again", "Ulangi kata sandi baru"),
+    "portal.current_password": ("Current password", "Kata sandi sekarang"),
+    "portal.password_rule": ("At least 10 characters.", "Minimal 10 karakter."),
+    "portal.save_password": ("Save password", "Simpan kata sandi"),
+    "portal.password_saved": ("Password saved.", "Kata sandi disimpan."),
+    "portal.set_password": ("Set a password", "Buat kata sandi"),
+    "portal.change_password": ("Change password", "Ganti kata sandi"),
+    "portal.no_password_yet": (
+        "You sign in with e-mailed links. A password lets you sign in without waiting for one.",
+        "Anda masuk dengan tautan lewat e-mail. Dengan kata sandi Anda bisa masuk tanpa menunggu tautan.",
+    ),
+    # tickets
+    "portal.my_tickets": ("My tickets", "Tiket saya"),
+    "portal.my_tickets_help": ("Your company's requests and their answers.", "Permintaan perusahaan Anda beserta jawabannya."),
+    "portal.new_ticket": ("New ticket", "Tiket baru"),
+    "portal.new_ticket_help": ("Tell us what happened; our team answers here.", "Ceritakan apa yang terjadi; kami menjawab di sini."),
+    "portal.filter.open": ("Open", "Terbuka"),
+    "portal.filter.closed": ("Closed", "Selesai"),
+    "portal.filter.all": ("All", "Semua"),
+    "portal.no_tickets": ("No tickets here.", "Tidak ada tiket di sini."),
+    "portal.search_faq": ("Search the help articles", "Cari artikel bantuan"),
+    "portal.updated": ("Updated {when}", "Diperbarui {when}"),
+    "portal.opened": ("Opened {when}", "Dibuka {when}"),
+    "portal.ticket": ("Ticket", "Tiket"),
+    "portal.all_tickets": ("All tickets", "Semua tiket"),
+    "portal.category": ("Category", "Kategori"),
+    "portal.order": ("Order", "Pesanan"),
+    "portal.handled_by": ("Handled by {name}", "Ditangani oleh {name}"),
+    "portal.merged_into": (
+        "This ticket was merged into {number}; the conversation continues there.",
+        "Tiket ini digabungkan ke {number}; percakapan berlanjut di sana.",
+    ),
+    "portal.suggested_article": ("This article may help:", "Artikel ini mungkin membantu:"),
+    "portal.conversation": ("Conversation", "Percakapan"),
+    "portal.no_replies_yet": ("No replies yet. We will answer soon.", "Belum ada balasan. Kami akan segera menjawab."),
+    "portal.your_reply": ("Your reply", "Balasan Anda"),
+    "portal.reply_placeholder": ("Write a reply…", "Tulis balasan…"),
+    "portal.send_reply": ("Send reply", "Kirim balasan"),
+    "portal.reply_sent": ("Reply sent.", "Balasan terkirim."),
+    "portal.close_ticket": ("Close ticket", "Tutup tiket"),
+    "portal.close_confirm": (
+        "Close this ticket? You can reopen it later if the problem comes back.",
+        "Tutup tiket ini? Anda bisa membukanya kembali jika masalahnya muncul lagi.",
+    ),
+    "portal.reopen_ticket": ("Reopen ticket", "Buka kembali tiket"),
+    "portal.ticket_not_found": ("This ticket was not found.", "Tiket ini tidak ditemukan."),
+    "portal.subject": ("Subject", "Judul"),
+    "portal.description": ("What happened?", "Apa yang terjadi?"),
+    "portal.description_placeholder": (
+        "Date of the event, what you ordered, what went wrong…",
+        "Tanggal acara, apa yang dipesan, apa yang salah…",
+    ),
+    "portal.order_optional": ("Which order is it about? (optional)", "Pesanan yang mana? (opsional)"),
+    "portal.submit_ticket": ("Send ticket", "Kirim tiket"),
+    "portal.ticket_created": ("Ticket sent. We will get back to you.", "Tiket terkirim. Kami akan segera menghubungi Anda."),
+    "portal.attach": ("Attach files", "Lampirkan file"),
+    "portal.attach_help": (
+        "Up to 5 files of 5 MB: PDF, photos (JPG, PNG, WebP), text, CSV, Word or Excel.",
+        "Maksimal 5 file @ 5 MB: PDF, foto (JPG, PNG, WebP), teks, CSV, Word atau Excel.",
+    ),
+    # FAQ
+    "portal.faq_title": ("Help articles", "Artikel bantuan"),
+    "portal.faq_help": ("Answers to the questions we hear most.", "Jawaban atas pertanyaan yang paling sering kami terima."),
+    "portal.faq_search": ("Search, e.g. delivery time, halal, invoice", "Cari, mis. waktu kirim, halal, faktur"),
+    "portal.most_read": ("Most read", "Paling banyak dibaca"),
+    "portal.all_articles": ("All articles", "Semua artikel"),
+    "portal.results": ("{count} results", "{count} hasil"),
+    "portal.no_articles": ("No article matches.", "Tidak ada artikel yang cocok."),
+    "portal.not_found_prompt": ("Didn't find it?", "Tidak menemukan jawabannya?"),
+    "portal.not_found_prompt_help": ("Open a ticket and our team answers you.", "Buat tiket dan tim kami akan menjawab."),
+    "portal.open_ticket": ("Open a ticket", "Buat tiket"),
+    "portal.helpful_question": ("Was this helpful?", "Apakah ini membantu?"),
+    "portal.thanks_vote": ("Thank you for your feedback!", "Terima kasih atas masukan Anda!"),
+    "portal.vote_counts": ("{yes} found it helpful, {no} did not.", "{yes} merasa terbantu, {no} tidak."),
+    # documents
+    "portal.documents_title": ("My documents", "Dokumen saya"),
+    "portal.documents_help": ("Your company's quotations, orders and invoices as PDF.", "Penawaran, pesanan dan faktur perusahaan Anda dalam PDF."),
+    "portal.invoices": ("Invoices", "Faktur"),
+    "portal.orders": ("Orders", "Pesanan"),
+    "portal.quotations": ("Quotations", "Penawaran"),
+    "portal.no_documents": ("Nothing here yet.", "Belum ada dokumen."),
+    "portal.due": ("Due {date}", "Jatuh tempo {date}"),
+    "portal.valid_until": ("Valid until {date}", "Berlaku sampai {date}"),
+    "portal.balance": ("Open: {amount}", "Sisa: {amount}"),
+    # profile
+    "portal.profile_title": ("My profile", "Profil saya"),
+    "portal.your_details": ("Your details", "Data Anda"),
+    "portal.email_fixed": ("Ask our team to change your e-mail address.", "Minta tim kami untuk mengganti alamat e-mail Anda."),
+    "portal.full_name": ("Name", "Nama"),
+    "portal.phone": ("Phone", "Telepon"),
+    "portal.language": ("Language", "Bahasa"),
+    "portal.profile_saved": ("Profile saved.", "Profil disimpan."),
+    # errors
+    "portal.error.enter_credentials": ("Enter your e-mail address and password.", "Masukkan alamat e-mail dan kata sandi."),
+    "portal.error.invalid_credentials": ("Wrong e-mail address or password.", "Alamat e-mail atau kata sandi salah."),
+    "portal.error.locked": (
+        "Too many failed attempts. Try again in {minutes} minutes, or sign in with an e-mailed link.",
+        "Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit, atau masuk dengan tautan lewat e-mail.",
+    ),
+    "portal.error.link_invalid": (
+        "This link has expired or was already used. Ask for a new one.",
+        "Tautan ini sudah kedaluwarsa atau sudah dipakai. Minta tautan baru.",
+    ),
+    "portal.error.signed_out": ("Please sign in again.", "Silakan masuk kembali."),
+    "portal.error.language": ("Choose English or Bahasa Indonesia.", "Pilih English atau Bahasa Indonesia."),
+    "portal.error.not_person": ("Only a contact person can be invited to the portal.", "Hanya kontak perorangan yang dapat diundang ke portal."),
+    "portal.error.no_company": ("Link this contact to a customer company first.", "Hubungkan kontak ini ke perusahaan pelanggan terlebih dahulu."),
+    "portal.error.no_email": ("This contact needs a valid e-mail address first.", "Kontak ini memerlukan alamat e-mail yang valid terlebih dahulu."),
+    "portal.error.email_in_use": (
+        "Another contact already uses this e-mail address on the portal.",
+        "Alamat e-mail ini sudah dipakai kontak lain di portal.",
+    ),
+    # staff: the contact's page
+    "portal.staff.title": ("Customer portal", "Portal pelanggan"),
+    "portal.staff.invite": ("Invite to portal", "Undang ke portal"),
+    "portal.staff.reinvite": ("Send a new link", "Kirim tautan baru"),
+    "portal.staff.status.none": ("Not invited", "Belum diundang"),
+    "portal.staff.status.invited": ("Invited", "Sudah diundang"),
+    "portal.staff.status.active": ("Uses the portal", "Memakai portal"),
+    "portal.staff.status.revoked": ("Access withdrawn", "Akses dicabut"),
+    "portal.staff.revoke": ("Withdraw access", "Cabut akses"),
+    "portal.staff.revoked": ("Portal access withdrawn.", "Akses portal dicabut."),
+    "portal.error.no_access": ("This contact has no portal access.", "Kontak ini tidak memiliki akses portal."),
+    "portal.staff.last_login": ("Last signed in {when}", "Terakhir masuk {when}"),
+    "portal.staff.link_title": ("Portal invitation", "Undangan portal"),
+    "portal.staff.link_mailed": (
+        "We e-mailed this sign-in link to {email}. It works once, for 7 days; you may also pass it on yourself.",
+        "Tautan masuk ini sudah dikirim ke {email}. Berlaku sekali, selama 7 hari; Anda juga boleh meneruskannya sendiri.",
+    ),
+    "portal.staff.link_not_mailed": (
+        "No e-mail server is set up, so the invitation waits in the outbox. Send this link to {email} yourself (e.g. by WhatsApp); it works once, for 7 days.",
+        "Server e-mail belum diatur, jadi undangan menunggu di kotak keluar. Kirim tautan ini ke {email} sendiri (mis. lewat WhatsApp); berlaku sekali, selama 7 hari.",
+    ),
+    "portal.staff.copy": ("Copy link", "Salin tautan"),
+    "portal.staff.copied": ("Link copied.", "Tautan disalin."),
+    # e-mails (plain text)
+    "portal.mail.invite_subject": ("Your customer portal at {company}", "Portal pelanggan Anda di {company}"),
+    "portal.mail.invite_body": (
+        "Hello {name},\n\n{inviter} from {company} invited you to our customer portal. There you can follow your requests, "
+        "open new ones, and download your quotations and invoices.\n\nOpen this link to sign in (it works once, for 7 days):\n{link}\n\n"
+        "Regards,\n{company}",
+        "Halo {name},\n\n{inviter} dari {company} mengundang Anda ke portal pelanggan kami. Di sana Anda bisa memantau permintaan, "
+        "membuat permintaan baru, dan mengunduh penawaran serta faktur Anda.\n\nBuka tautan ini untuk masuk (berlaku sekali, selama 7 hari):\n{link}\n\n"
+        "Salam,\n{company}",
+    ),
+    "portal.mail.verify_subject": ("Confirm your e-mail address for {company}", "Konfirmasi alamat e-mail Anda untuk {company}"),
+    "portal.mail.verify_body": (
+        "Hello {name},\n\nPlease confirm your e-mail address to start using the customer portal of {company}:\n{link}\n\n"
+        "The link works once, for 1 hour. If you did not sign up, ignore this e-mail.\n\nRegards,\n{company}",
+        "Halo {name},\n\nSilakan konfirmasi alamat e-mail Anda untuk mulai memakai portal pelanggan {company}:\n{link}\n\n"
+        "Tautan berlaku sekali, selama 1 jam. Jika Anda tidak mendaftar, abaikan e-mail ini.\n\nSalam,\n{company}",
+    ),
+    "portal.mail.existing_subject": ("Your sign-in link for {company}", "Tautan masuk Anda untuk {company}"),
+    "portal.mail.existing_body": (
+        "Hello {name},\n\nSomeone (probably you) tried to sign up with this address, but you already have an account "
+        "on the customer portal of {company}. Sign in with this link (it works once, for 1 hour):\n{link}\n\nRegards,\n{company}",
+        "Halo {name},\n\nSeseorang (mungkin Anda) mencoba mendaftar dengan alamat ini, padahal Anda sudah punya akun "
+        "di portal pelanggan {company}. Masuk dengan tautan ini (berlaku sekali, selama 1 jam):\n{link}\n\nSalam,\n{company}",
+    ),
+    "portal.mail.magic_subject": ("Your sign-in link for {company}", "Tautan masuk Anda untuk {company}"),
+    "portal.mail.magic_body": (
+        "Hello {name},\n\nSign in to the customer portal of {company} with this link (it works once, for 1 hour):\n{link}\n\n"
+        "If you did not ask for it, ignore this e-mail.\n\nRegards,\n{company}",
+        "Halo {name},\n\nMasuk ke portal pelanggan {company} dengan tautan ini (berlaku sekali, selama 1 jam):\n{link}\n\n"
+        "Jika Anda tidak memintanya, abaikan e-mail ini.\n\nSalam,\n{company}",
+    ),
+    "portal.mail.reset_subject": ("Reset your password for {company}", "Atur ulang kata sandi Anda untuk {company}"),
+    "portal.mail.reset_body": (
+        "Hello {name},\n\nChoose a new password for the customer portal of {company} with this link (it works once, for 1 hour):\n{link}\n\n"
+        "If you did not ask for it, ignore this e-mail; your password stays as it is.\n\nRegards,\n{company}",
+        "Halo {name},\n\nPilih kata sandi baru untuk portal pelanggan {company} dengan tautan ini (berlaku sekali, selama 1 jam):\n{link}\n\n"
+        "Jika Anda tidak memintanya, abaikan e-mail ini; kata sandi Anda tetap.\n\nSalam,\n{company}",
+    ),
+}
