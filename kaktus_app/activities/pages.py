@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kaktus_app.activities.components import next_activity_fields, outcome_options
-from kaktus_app.activities.state import BUCKETS, MyActivitiesState
+from kaktus_app.activities.state import BUCKETS, CalendarExportState, MyActivitiesState
 from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import badge, field, page_header, pagination
 from kaktus_app.ui.lang import t
@@ -63,7 +63,11 @@ def _done_dialog() -> rx.Component:
 @staff_page("/activities", "activities.title", on_load=S.load)
 def my_activities() -> rx.Component:
     return rx.vstack(
-        page_header(t("activities.title")),
+        page_header(
+            t("activities.title"),
+            rx.button(rx.icon("calendar-arrow-down", size=16), t("integration.download_ics"), variant="soft", on_click=CalendarExportState.download_ics, id="activities-ics"),
+        ),
+        rx.text(t("integration.calendar_feed", url="/api/v1/calendar.ics"), size="1", color_scheme="gray", id="activities-feed-hint"),
         rx.tabs.root(
             rx.tabs.list(
                 *[

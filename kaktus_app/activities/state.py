@@ -191,6 +191,22 @@ class MyActivitiesState(rx.State):
         return rx.toast.success(translate("activities.done_toast", lang))
 
 
+class CalendarExportState(rx.State):
+    """"Calendar (.ics)" on My activities: the user's activities as an iCalendar file."""
+
+    @rx.event
+    async def download_ics(self):
+        from kaktus_app.integration import service as integration
+
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        try:
+            text = await db.run(integration.activities_ical, actor, lang=lang)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(lang))
+        return rx.download(data=text.encode(), filename="kaktus-activities.ics", mime_type="text/calendar")
+
+
 class HomeState(rx.State):
     counts: dict[str, str] = {}
     agenda: list[dict] = []

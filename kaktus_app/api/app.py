@@ -79,10 +79,15 @@ def _domain_response(exc: DomainError, lang: str) -> Response:
     return _error(422, "rule_violation", message, {exc.field: message} if exc.field else {}, key=exc.key)
 
 
+FEEDS = (f"{BASE}/calendar.ics",)  # calendar apps cannot send headers: these take the key as ?key=
+
+
 def _presented_key(request: Request) -> str:
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip()
+    if request.url.path in FEEDS and request.query_params.get("key"):
+        return request.query_params["key"].strip()
     return request.headers.get("x-api-key", "").strip()
 
 
@@ -317,6 +322,29 @@ async def _ping(request: Request, holder) -> Response:
     return ApiJSON({"data": delivery}, status_code=202)
 
 
+async def _calendar(request: Request, holder) -> Response:
+    """The key holder's activities as an iCalendar feed (subscribe to it in a calendar app)."""
+    from kaktus_app.integration import service as integration
+
+    text = await db.run(integration.activities_ical, holder.actor, lang=_lang(request, holder))
+    return Response(text, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": 'inline; filename="kaktus-activities.ics"', "Cache-Control": "no-store"})
+
+
+async def _contacts_vcard(request: Request, holder) -> Response:
+    """The contacts the filters select, as vCards (q, segment, city, province, owner_id, tag)."""
+    from kaktus_app.integration import service as integration
+
+    query = _query(request)
+    unknown = {name[:60]: "api.error.unknown_parameter" for name in query if name not in ("q", "segment", "city", "province", "owner_id", "tag")}
+    if unknown:
+        raise ValidationError(unknown)
+    filters = {"search": query.get("q", ""), **{k: query[k] for k in ("segment", "city", "province", "owner_id", "tag") if k in query}}
+    if filters.get("owner_id") not in (None, "", "me") and resources._id(filters["owner_id"]) is None:
+        raise ValidationError({"owner_id": "api.error.type_id"})
+    name, text = await db.run(integration.contacts_vcard, holder.actor, filters=filters, lang=_lang(request, holder))
+    return Response(text, media_type="text/vcard; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 # ------------------------------------------------------------------------------------ the app
 
 
@@ -337,6 +365,8 @@ def build(reflex_app=None) -> Starlette:
     """The API's routes; with ``reflex_app`` (the backend Reflex built) everything else goes there."""
     routes: list[Route | Mount] = [Route(BASE, _index, methods=["GET"]), Route(f"{BASE}/openapi.json", _openapi, methods=["GET"])]
     routes.append(Route(f"{BASE}/me", endpoint({"GET": _get_me}), methods=ALL_METHODS))
+    routes.append(Route(f"{BASE}/calendar.ics", endpoint({"GET": _calendar}), methods=ALL_METHODS))
+    routes.append(Route(f"{BASE}/contacts.vcf", endpoint({"GET": _contacts_vcard}), methods=ALL_METHODS))
     routes.append(Route(f"{BASE}/webhooks", endpoint({"GET": _list_webhooks, "POST": _post_webhook}), methods=ALL_METHODS))
     routes.append(Route(f"{BASE}/webhooks/{{id}}", endpoint({"GET": _get_webhook, "PATCH": _patch_webhook, "DELETE": _delete_webhook}), methods=ALL_METHODS))
     routes.append(Route(f"{BASE}/webhooks/{{id}}/deliveries", endpoint({"GET": _deliveries}), methods=ALL_METHODS))

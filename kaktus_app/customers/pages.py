@@ -5,8 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from kaktus_app.activities.components import activity_panel
+from kaktus_app.auth.state import AuthState
 from kaktus_app.customers.models import SEGMENTS
-from kaktus_app.customers.state import ContactPortalState, CustomerFormState, CustomerListState
+from kaktus_app.customers.state import (
+    ContactExportState,
+    ContactPortalState,
+    CustomerFormState,
+    CustomerListState,
+)
 from kaktus_app.documents.components import customer_documents
 from kaktus_app.documents.state import RecordDocumentsState
 from kaktus_app.helpdesk.components import company_tickets
@@ -159,6 +165,13 @@ def customer_list() -> rx.Component:
     return rx.vstack(
         page_header(
             t("customers.title"),
+            rx.cond(
+                AuthState.perm_can["customers"].to(list[str]).contains("export"),
+                rx.button(
+                    rx.icon("contact", size=16), t("integration.export_vcard"), variant="soft", on_click=ContactExportState.export_vcard,
+                    title=t("integration.export_vcard_hint"), id="customers-export-vcard",
+                ),
+            ),
             rx.link(rx.button(rx.icon("plus", size=16), t("customers.new"), id="customers-new"), href="/customers/new"),
         ),
         _saved_filters(),

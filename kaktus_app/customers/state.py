@@ -210,6 +210,25 @@ class CustomerFormState(rx.State):
         self.duplicates = []
 
 
+class ContactExportState(rx.State):
+    """"Contacts as vCard" on the customer list: the people of the list as it is filtered."""
+
+    @rx.event
+    async def export_vcard(self):
+        from kaktus_app.integration import service as integration
+
+        actor = await require_actor(self)
+        lang = await current_lang(self)
+        listing = await self.get_state(CustomerListState)
+        f = listing.filters
+        filters = {k: f.get(k, "") for k in ("search", "segment", "city", "tag", "province")} | {"owner_id": f.get("owner_id") or ""}
+        try:
+            name, text = await db.run(integration.contacts_vcard, actor, filters=filters, lang=lang)
+        except DomainError as exc:
+            return rx.toast.error(exc.message(lang))
+        return rx.download(data=text.encode(), filename=name, mime_type="text/vcard")
+
+
 class ContactPortalState(rx.State):
     """The "Invite to portal" control on a contact's page (the rules are in portal.service)."""
 

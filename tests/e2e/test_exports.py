@@ -1,0 +1,38 @@
+"""Data out from the pages: the customer list's contacts as vCards (following the list's filter) and
+the user's activities as an iCalendar file."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import wait_settled
+
+
+def _open(page, route: str) -> None:
+    since = time.monotonic()
+    page.goto(route)
+    wait_settled(page, since)
+
+
+def test_contacts_as_vcard_and_activities_as_calendar(new_user_context, app_server):
+    dewi = new_user_context("dewi")
+    _open(dewi, "/customers")
+    city = app_server.query("SELECT city FROM customer WHERE kind = 'person' AND company_id IS NOT NULL AND city != '' ORDER BY id LIMIT 1")[0][0]
+    expected = app_server.query("SELECT COUNT(*) FROM customer WHERE kind = 'person' AND city LIKE ?", f"{city}%")[0][0]
+    dewi.locator("#filter-city").fill(city)
+    dewi.wait_for_timeout(1200)  # the list reloads after the typing pause
+    with dewi.expect_download() as download:
+        dewi.locator("#customers-export-vcard").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert download.value.suggested_filename.endswith(".vcf")
+    assert text.count("BEGIN:VCARD") == expected > 0
+    assert "VERSION:4.0" in text
+
+    _open(dewi, "/activities")
+    expect(dewi.locator("#activities-feed-hint")).to_contain_text("/api/v1/calendar.ics")
+    with dewi.expect_download() as download:
+        dewi.locator("#activities-ics").click()
+    calendar = open(download.value.path(), encoding="utf-8").read()
+    assert calendar.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in calendar
