@@ -15,6 +15,7 @@ from kaktus_app.documents import pages as documents_pages  # noqa: F401
 from kaktus_app.geo import pages as geo_pages  # noqa: F401
 from kaktus_app.helpdesk import pages as helpdesk_pages  # noqa: F401
 from kaktus_app.home import pages as home_pages  # noqa: F401
+from kaktus_app.integration.service import export_cleanup_loop
 from kaktus_app.leads import pages as leads_pages  # noqa: F401
 from kaktus_app.portal import pages as portal_pages  # noqa: F401
 from kaktus_app.portal.service import outbox_loop
@@ -27,3 +28,4 @@ app = rx.App(
 )
 app.register_lifespan_task(delivery_loop)  # webhook deliveries, in every worker (rows are claimed)
 app.register_lifespan_task(outbox_loop)  # portal e-mails (invitations, links) through SMTP when configured
+app.register_lifespan_task(export_cleanup_loop)  # list exports not downloaded within 10 minutes

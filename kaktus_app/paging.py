@@ -32,3 +32,11 @@ def page_of(session: Session, ids_query, page: int, page_size: int, cap: int = C
     pages = max(1, math.ceil(total / size))
     page = max(1, min(int(page), pages))
     return Page(total, capped, page, pages, (page - 1) * size, size)
+
+
+def batches(session: Session, query, size: int = 500):
+    """The rows of ``query`` streamed from the database ``size`` at a time (for exports: the whole
+    result is never in memory)."""
+    result = session.exec(query.execution_options(yield_per=size))
+    while chunk := result.fetchmany(size):
+        yield chunk

@@ -17,7 +17,7 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, page_of
+from kaktus_app.paging import COUNT_CAP, batches, page_of
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -366,9 +366,18 @@ def list_customers(
     lang: str = "en",
 ) -> dict:
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
+    filters, order, hidden = _list_query(session, actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province), sort, desc)
+    at = page_of(session, _filtered(select(Customer.id), actor, **filters, session=session, counting=True), page, page_size, COUNT_CAP)
+    rows = session.exec(_filtered(select(Customer), actor, **filters, session=session).order_by(*order).offset(at.offset).limit(at.size)).all()
+    names = user_names(session, [c.owner_id for c in rows])
+    return at.result([permissions.redact(session, actor, "customers", _display(c, names, lang), hidden) for c in rows])
+
+
+def _list_query(session: Session, actor: Actor, filters: dict, sort: str, desc: bool) -> tuple[dict, list, set[str]]:
+    """The list's filters (those on hidden fields dropped), its order and the hidden fields."""
     permissions.require(session, actor, "customers", "read")
     hidden = permissions.hidden(session, actor, "customers")
-    filters = dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province)
+    filters = {k: filters.get(k) or ("" if k != "owner_id" else None) for k in ("search", "segment", "city", "owner_id", "tag", "kind", "province")}
     for name in ("segment", "city", "province"):
         if name in hidden:
             filters[name] = ""  # filtering by a hidden field would reveal it
@@ -378,10 +387,16 @@ def list_customers(
     filters["hidden"] = hidden
     column = SORTS.get(permissions.safe_sort(session, actor, "customers", sort, "name"), Customer.name_norm)
     order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
-    at = page_of(session, _filtered(select(Customer.id), actor, **filters, session=session, counting=True), page, page_size, COUNT_CAP)
-    rows = session.exec(_filtered(select(Customer), actor, **filters, session=session).order_by(*order).offset(at.offset).limit(at.size)).all()
-    names = user_names(session, [c.owner_id for c in rows])
-    return at.result([permissions.redact(session, actor, "customers", _display(c, names, lang), hidden) for c in rows])
+    return filters, order, hidden
+
+
+def iter_customers(session: Session, actor: Actor, *, filters: dict, sort: str = "name", desc: bool = False, lang: str = "en"):
+    """Every customer the list's filters select, in its order, as list rows (an export reads them in
+    batches: the whole result is never in memory)."""
+    filters, order, hidden = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, _filtered(select(Customer), actor, **filters, session=session).order_by(*order)):
+        names = user_names(session, [c.owner_id for c in rows])
+        yield from (permissions.redact(session, actor, "customers", _display(c, names, lang), hidden) for c in rows)
 
 
 def customer_options(session: Session, query: str, *, kind: str | None = None, limit: int = 10) -> list[dict]:

@@ -27,6 +27,12 @@ class CustomerListState(PagedListState, rx.State):
     active_filter_id: int = 0
     new_filter_name: str = ""
 
+    EXPORT_MODULE = "customers"
+
+    def _export_filters(self) -> dict:
+        f = self.filters
+        return {k: f.get(k, "") for k in ("search", "kind", "segment", "city", "tag", "province")} | {"owner_id": f.get("owner_id") or None}
+
     async def _reload(self):
         try:
             actor = await require_actor(self)

@@ -36,6 +36,7 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -195,6 +196,7 @@ def ticket_list() -> rx.Component:
         reload_on_change(L.refresh),
         page_header(
             t("hd.tickets.title"),
+            export_menu(L, "tickets"),
             rx.link(rx.button(rx.icon("square-kanban", size=16), t("hd.board.title"), variant="soft", id="tickets-board-link"), href="/tickets/board"),
             rx.cond(L.can_create, rx.link(rx.button(rx.icon("plus", size=16), t("hd.tickets.new"), id="tickets-new"), href="/tickets/new")),
         ),

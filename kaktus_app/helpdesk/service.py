@@ -36,7 +36,7 @@ from kaktus_app.helpdesk.models import (
     TicketMessage,
 )
 from kaktus_app.i18n import JAKARTA, format_datetime, format_number, translate, utcnow
-from kaktus_app.paging import page_of
+from kaktus_app.paging import batches, page_of
 from kaktus_app.sales.models import SalesTeam
 from kaktus_app.validation import Errors, clean_text, parse_tags, tags_from_db, tags_to_db
 
@@ -684,6 +684,18 @@ def list_tickets(session: Session, actor: Actor, *, page: int = 1, page_size: in
     tickets = session.exec(select(Ticket).where(Ticket.id.in_(ids_query)).order_by(*order).offset(paging.offset).limit(paging.size)).all()
     names = _names(session, tickets)
     return paging.result([_row(t, names, lang, now) for t in tickets])
+
+
+def iter_tickets(session: Session, actor: Actor, *, filters: dict, sort: str = "-updated", lang: str = "en"):
+    """Every ticket the list's filters select, in its order, as list rows, read in batches (exports)."""
+    permissions.require(session, actor, MODULE, "read")
+    now = utcnow()
+    allowed = ("search", "status", "priority", "category", "assignee", "team_id", "company_id", "sla", "open_only")
+    ids_query = _filtered(session, actor, now=now, **{k: v for k, v in filters.items() if k in allowed})
+    query = select(Ticket).where(Ticket.id.in_(ids_query)).order_by(*SORTS.get(sort, SORTS["-updated"]))
+    for rows in batches(session, query):
+        names = _names(session, rows)
+        yield from (_row(t, names, lang, now) for t in rows)
 
 
 def board(session: Session, actor: Actor, *, mine: bool = False, search: str = "", per_column: int = 30, lang: str = "en") -> dict:

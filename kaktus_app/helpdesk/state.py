@@ -79,6 +79,10 @@ class TicketListState(PagedListState, TicketOptionsMixin, rx.State):
     can_create: bool = True
     company_id: int = 0  # "all tickets" of one customer (from its page)
     company_name: str = ""
+    EXPORT_MODULE = "tickets"
+
+    def _export_filters(self) -> dict:
+        return {k: self.filters.get(k, "") for k in LIST_FILTERS} | {"company_id": self.company_id or None}
 
     async def _reload(self):
         try:

@@ -18,6 +18,7 @@ from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.service import Actor
 from kaktus_app.customers import service as customers
 from kaktus_app.customers.models import Customer
+from kaktus_app.errors import DomainError
 from kaktus_app.i18n import translate, utcnow
 
 VCARD_LIMIT = 50_000  # contacts in one file (a bigger address book is exported in parts, by filter)
@@ -158,3 +159,139 @@ def activities_ical(session: Session, actor: Actor, *, now: datetime | None = No
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+# ------------------------------------------------------------------------------------ list exports
+
+EXPORT_FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EXPORT_TTL = timedelta(minutes=10)  # an export file waits this long for its download
+EXPORT_SUBFOLDER = "exports"  # under the app's upload folder, which the backend serves
+# module -> (permission module, rows(session, actor, filters, sort, desc, lang), columns: (row key, label key, value pattern))
+EXPORTS: dict[str, tuple] = {
+    "customers": ("customers", lambda s, a, f, sort, desc, lang: customers.iter_customers(s, a, filters=f, sort=sort or "name", desc=desc, lang=lang), (
+        ("name", "common.name", ""), ("kind", "customers.kind", "customers.kind.{}"), ("segment", "customers.segment", "customers.segment.{}"),
+        ("city", "common.city", ""), ("email", "common.email", ""), ("phone", "common.phone", ""), ("owner", "common.owner", ""),
+        ("tags", "common.tags", ""), ("created_at", "common.created_at", ""),
+    )),
+    "leads": ("leads", lambda s, a, f, sort, desc, lang: _leads().iter_leads(s, a, filters=f, sort=sort or "created_at", desc=desc, lang=lang), (
+        ("title", "leads.field.title", ""), ("company", "leads.company", ""), ("source", "leads.source", "leads.source.{}"),
+        ("status", "leads.status", "leads.status.{}"), ("revenue", "leads.expected_revenue", ""), ("owner", "common.owner", ""),
+        ("created_at", "common.created_at", ""),
+    )),
+    "opportunities": ("opportunities", lambda s, a, f, sort, desc, lang: _sales().iter_opportunities(s, a, filters=f, sort=sort or "updated_at", desc=desc, lang=lang), (
+        ("name", "sales.name", ""), ("customer", "sales.customer", ""), ("stage", "sales.stage", ""), ("state", "sales.state", "sales.state.{}"),
+        ("revenue", "sales.revenue", ""), ("probability", "sales.probability", ""), ("weighted", "sales.weighted", ""),
+        ("closing", "sales.expected_closing", ""), ("owner", "common.owner", ""), ("updated_at", "common.updated_at", ""),
+    )),
+    "tickets": ("tickets", lambda s, a, f, sort, desc, lang: _helpdesk().iter_tickets(s, a, filters=f, sort=sort or "-updated", lang=lang), (
+        ("number", "hd.col.number", ""), ("title", "hd.field.title", ""), ("company_name", "hd.col.customer", ""),
+        ("category_label", "hd.field.category", ""), ("priority_label", "hd.field.priority", ""), ("status_label", "hd.col.status", ""),
+        ("assignee_name", "hd.field.assignee_id", ""), ("sla_state_label", "hd.col.sla", ""), ("created_label", "common.created_at", ""),
+        ("updated_label", "common.updated_at", ""),
+    )),
+}
+
+
+def _leads():
+    from kaktus_app.leads import service as leads
+
+    return leads
+
+
+def _sales():
+    from kaktus_app.sales import service as sales
+
+    return sales
+
+
+def _helpdesk():
+    from kaktus_app.helpdesk import service as helpdesk
+
+    return helpdesk
+
+
+def _hidden_columns(session: Session, actor: Actor, module: str, columns) -> set[str]:
+    """The columns showing a field hidden from the actor (left out of the file, as from the list)."""
+    hidden = permissions.hidden(session, actor, module)
+    aliases = permissions.ALIASES.get(module, {})
+    return {key for key, _label, _values in columns if any(key == f or key.startswith(f + "_") or key in aliases.get(f, ()) for f in hidden)}
+
+
+def _cell(value, pattern: str, lang: str):
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if pattern and value not in (None, ""):
+        return translate(pattern.format(value), lang)
+    return "" if value is None else value
+
+
+def export_list(session: Session, actor: Actor, module: str, *, filters: dict, sort: str = "", desc: bool = False, fmt: str = "csv", lang: str = "en", folder=None) -> tuple[str, str]:
+    """Write what a list shows — its filters and order, the visible columns, the actor's permissions —
+    to a CSV (UTF-8 with BOM, ";" separated, as Indonesian Excel opens it) or XLSX file in ``folder``.
+    Rows are read from the database in batches and written as they come, so the result is never all
+    in memory. Returns (download name, the file's name in ``folder``). Needs the module's export right;
+    written to the audit trail."""
+    import csv
+    import secrets
+
+    if module not in EXPORTS or fmt not in EXPORT_FORMATS:
+        raise DomainError("integration.error.export_unknown")
+    permission, rows, columns = EXPORTS[module]
+    permissions.require(session, actor, permission, "export")
+    folder = export_folder(folder)
+    skip = _hidden_columns(session, actor, permission, columns)
+    columns = [c for c in columns if c[0] not in skip]
+    header = [translate(label, lang) for _key, label, _values in columns]
+    token = secrets.token_urlsafe(24)
+    path = folder / f"{token}.{fmt}"
+    count = 0
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(header)
+            for row in rows(session, actor, filters, sort, desc, lang):
+                writer.writerow([_cell(row.get(key), values, lang) for key, _label, values in columns])
+                count += 1
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(translate(f"integration.sheet.{module}", lang)[:31])
+        sheet.append(header)
+        for row in rows(session, actor, filters, sort, desc, lang):
+            sheet.append([_cell(row.get(key), values, lang) for key, _label, values in columns])
+            count += 1
+        book.save(path)
+    audit.record(session, actor, "export", permission, label=translate("integration.export_label", lang, count=count), detail=fmt)
+    name = f"{translate(f'integration.sheet.{module}', lang).lower().replace(' ', '-')}-{utcnow().strftime('%Y%m%d')}.{fmt}"
+    return name, path.name
+
+
+def export_folder(folder=None):
+    """Where export files wait for their download (the backend's upload folder, shared storage when
+    several hosts serve the app); files older than EXPORT_TTL are removed on the way."""
+    import os
+    import time
+    from pathlib import Path
+
+    base = Path(folder or Path(os.environ.get("REFLEX_UPLOADED_FILES_DIR") or "uploaded_files") / EXPORT_SUBFOLDER)
+    base.mkdir(parents=True, exist_ok=True)
+    limit = time.time() - EXPORT_TTL.total_seconds()
+    for old in base.glob("*.*"):
+        try:
+            if old.stat().st_mtime < limit:
+                old.unlink()
+        except OSError:
+            pass
+    return base
+
+
+async def export_cleanup_loop(interval: float = 300.0) -> None:
+    """Lifespan task: remove export files nobody downloaded within EXPORT_TTL."""
+    import asyncio
+    import contextlib
+
+    while True:
+        await asyncio.sleep(interval)
+        with contextlib.suppress(OSError):
+            await asyncio.to_thread(export_folder)

@@ -12,6 +12,7 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -67,7 +68,7 @@ def lead_list() -> rx.Component:
         sort_header("common.created_at", "created_at", L.sort, L.desc, L.sort_by),
     ]
     return rx.vstack(
-        page_header(t("leads.title"), rx.link(rx.button(rx.icon("plus", size=16), t("leads.new"), id="leads-new"), href="/leads/new")),
+        page_header(t("leads.title"), export_menu(L, "leads"), rx.link(rx.button(rx.icon("plus", size=16), t("leads.new"), id="leads-new"), href="/leads/new")),
         rx.hstack(
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("common.search"), value=L.search, on_change=lambda v: L.set_filter("search", v), debounce_timeout=300, width="240px", id="leads-search"),
             rx.el.select(

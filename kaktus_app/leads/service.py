@@ -14,7 +14,7 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, page_of
+from kaktus_app.paging import COUNT_CAP, batches, page_of
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -161,9 +161,18 @@ def list_leads(
     session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    filtered, order, hidden = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
+    at = page_of(session, filtered(select(Lead.id)), page, page_size, COUNT_CAP)
+    rows = session.exec(filtered(select(Lead)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return at.result(_lead_rows(session, actor, rows, hidden, lang))
+
+
+def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
+    """(the list's WHERE clauses as a function of a query, its order, the hidden fields)."""
     permissions.require(session, actor, "leads", "read")
     visible = permissions.visible_owner_ids(session, actor, "leads")
     hidden = permissions.hidden(session, actor, "leads")
+    search, status, source, owner_id, tag = (f.get(k) or "" for k in ("search", "status", "source", "owner_id", "tag"))
     if "source" in hidden:
         source = ""  # filtering by a hidden field would reveal it
     if "tags" in hidden:
@@ -191,27 +200,34 @@ def list_leads(
             query = query.where(Lead.tags.like(f"%,{tag.strip().lower()},%"))
         return query
 
-    at = page_of(session, filtered(select(Lead.id)), page, page_size, COUNT_CAP)
     column = SORTS.get(sort, Lead.created_at)
     order = [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
-    rows = session.exec(filtered(select(Lead)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return filtered, order, hidden
+
+
+def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     owners = user_names(session, [r.owner_id for r in rows])
     customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id}))).all()) if rows else {}
-    return at.result(
-        [
-            permissions.redact(session, actor, "leads", {
-                "id": r.id,
-                "title": r.title,
-                "company": customer_names.get(r.customer_id) or r.company_name or r.contact_name,
-                "source": r.source,
-                "status": r.status,
-                "revenue": format_idr(r.expected_revenue),
-                "owner": owners.get(r.owner_id, ""),
-                "created_at": format_date(r.created_at, lang),
-            }, hidden)
-            for r in rows
-        ]
-    )
+    return [
+        permissions.redact(session, actor, "leads", {
+            "id": r.id,
+            "title": r.title,
+            "company": customer_names.get(r.customer_id) or r.company_name or r.contact_name,
+            "source": r.source,
+            "status": r.status,
+            "revenue": format_idr(r.expected_revenue),
+            "owner": owners.get(r.owner_id, ""),
+            "created_at": format_date(r.created_at, lang),
+        }, hidden)
+        for r in rows
+    ]
+
+
+def iter_leads(session: Session, actor: Actor, *, filters: dict, sort: str = "created_at", desc: bool = True, lang: str = "en"):
+    """Every lead the list's filters select, in its order, as list rows, read in batches (exports)."""
+    filtered, order, hidden = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, filtered(select(Lead)).order_by(*order)):
+        yield from _lead_rows(session, actor, rows, hidden, lang)
 
 
 def conversion_options(session: Session, actor: Actor, lead_id: int) -> dict:

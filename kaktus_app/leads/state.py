@@ -25,6 +25,10 @@ class LeadListState(PagedListState, rx.State):
     status: str = "open"
     source: str = ""
     owner: str = ""
+    EXPORT_MODULE = "leads"
+
+    def _export_filters(self) -> dict:
+        return {"search": self.search, "status": self.status, "source": self.source, "owner_id": self.owner or None}
 
     async def _reload(self):
         try:

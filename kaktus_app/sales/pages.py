@@ -20,6 +20,7 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -115,7 +116,7 @@ def opportunity_list() -> rx.Component:
         sort_header("common.owner", "owner", L.sort, L.desc, L.sort_by),
     ]
     return rx.vstack(
-        page_header(t("sales.opportunities"), rx.link(rx.button(rx.icon("kanban", size=16), t("sales.pipeline"), variant="soft"), href="/pipeline")),
+        page_header(t("sales.opportunities"), export_menu(L, "opportunities"), rx.link(rx.button(rx.icon("kanban", size=16), t("sales.pipeline"), variant="soft"), href="/pipeline")),
         rx.hstack(
             rx.input(rx.input.slot(rx.icon("search", size=14)), placeholder=t("sales.search"), value=L.search, on_change=lambda v: L.set_filter("search", v), debounce_timeout=300, width="240px", id="opportunities-search"),
             rx.el.select(

@@ -14,7 +14,7 @@ from kaktus_app.customers.models import Customer
 from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
-from kaktus_app.paging import COUNT_CAP, page_of
+from kaktus_app.paging import COUNT_CAP, batches, page_of
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
@@ -505,9 +505,19 @@ def list_opportunities(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
+    filtered, order, hidden = _list_query(session, actor, dict(search=search, stage_id=stage_id, state=state, owner_id=owner_id, tag=tag), sort, desc)
+    at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
+    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return at.result(_opportunity_rows(session, actor, rows, hidden, lang))
+
+
+def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
+    """(the list's WHERE clauses as a function of a query, its order, the hidden fields)."""
     permissions.require(session, actor, "opportunities", "read")
     visible = permissions.visible_owner_ids(session, actor, "opportunities")
     hidden = permissions.hidden(session, actor, "opportunities")
+    search, state, owner_id, tag = (f.get(k) or "" for k in ("search", "state", "owner_id", "tag"))
+    stage_id = f.get("stage_id")
     if "tags" in hidden:
         tag = ""  # filtering by a hidden field would reveal it
     sort = permissions.safe_sort(session, actor, "opportunities", sort, "updated_at")
@@ -517,33 +527,40 @@ def list_opportunities(
             query = query.where(Opportunity.stage_id == int(stage_id))
         if state:
             query = query.where(Opportunity.state == state)
-        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else owner_id, tag=tag, search=search, visible=visible)
+        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else (owner_id or None), tag=tag, search=search, visible=visible)
 
-    at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
     column = SORTS.get(sort, Opportunity.updated_at)
     order = [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
-    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return filtered, order, hidden
+
+
+def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     stages = {s.id: s.name for s in session.exec(select(Stage))}
     customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({o.customer_id for o in rows if o.customer_id}))).all()) if rows else {}
     owners = user_names(session, [o.owner_id for o in rows])
-    return at.result(
-        [
-            permissions.redact(session, actor, "opportunities", {
-                "id": o.id,
-                "name": o.name,
-                "customer": customers.get(o.customer_id, ""),
-                "stage": stages.get(o.stage_id, ""),
-                "state": o.state,
-                "revenue": format_idr(o.expected_revenue),
-                "probability": o.probability,
-                "weighted": format_idr(weighted(o.expected_revenue, o.probability)),
-                "closing": format_date(o.expected_closing, lang),
-                "owner": owners.get(o.owner_id, ""),
-                "updated_at": format_datetime(o.updated_at, lang),
-            }, hidden)
-            for o in rows
-        ]
-    )
+    return [
+        permissions.redact(session, actor, "opportunities", {
+            "id": o.id,
+            "name": o.name,
+            "customer": customers.get(o.customer_id, ""),
+            "stage": stages.get(o.stage_id, ""),
+            "state": o.state,
+            "revenue": format_idr(o.expected_revenue),
+            "probability": o.probability,
+            "weighted": format_idr(weighted(o.expected_revenue, o.probability)),
+            "closing": format_date(o.expected_closing, lang),
+            "owner": owners.get(o.owner_id, ""),
+            "updated_at": format_datetime(o.updated_at, lang),
+        }, hidden)
+        for o in rows
+    ]
+
+
+def iter_opportunities(session: Session, actor: Actor, *, filters: dict, sort: str = "updated_at", desc: bool = True, lang: str = "en"):
+    """Every opportunity the list's filters select, in its order, as list rows, read in batches (exports)."""
+    filtered, order, hidden = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, filtered(select(Opportunity)).order_by(*order)):
+        yield from _opportunity_rows(session, actor, rows, hidden, lang)
 
 
 def get_opportunity(session: Session, actor: Actor, opportunity_id: int, lang: str = "en") -> dict:

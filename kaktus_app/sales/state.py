@@ -251,6 +251,10 @@ class OpportunityListState(PagedListState, rx.State):
     stage_filter: str = ""
     owner_filter: str = ""
     stages: list[dict] = []
+    EXPORT_MODULE = "opportunities"
+
+    def _export_filters(self) -> dict:
+        return {"search": self.search, "state": self.state_filter, "stage_id": int(self.stage_filter) if self.stage_filter.isdigit() else None, "owner_id": self.owner_filter or None}
 
     async def _reload(self):
         try:

@@ -188,3 +188,20 @@ def record_select(name: str, records: rx.Var, value: rx.Var | str, *, empty_labe
         class_name="kaktus-select",
         id=f"field-{name}",
     )
+
+
+def export_menu(state, module: str) -> rx.Component:
+    """"Export" (CSV / Excel) for a list state with ``EXPORT_MODULE``; shown with the module's export
+    right (the service checks it again)."""
+    from kaktus_app.auth.state import AuthState
+
+    return rx.cond(
+        AuthState.perm_can[module].to(list[str]).contains("export"),
+        rx.menu.root(
+            rx.menu.trigger(rx.button(rx.icon("download", size=16), t("integration.export"), variant="soft", id=f"{module}-export")),
+            rx.menu.content(
+                rx.menu.item(t("integration.export_csv"), on_click=state.export("csv"), id=f"{module}-export-csv"),
+                rx.menu.item(t("integration.export_xlsx"), on_click=state.export("xlsx"), id=f"{module}-export-xlsx"),
+            ),
+        ),
+    )

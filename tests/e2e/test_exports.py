@@ -1,9 +1,11 @@
-"""Data out from the pages: the customer list's contacts as vCards (following the list's filter) and
-the user's activities as an iCalendar file."""
+"""Data out from the pages: the customer list's contacts as vCards and the list itself as CSV (both
+following the list's filter), and the user's activities as an iCalendar file."""
 
 from __future__ import annotations
 
+import csv
 import time
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -25,14 +27,25 @@ def test_contacts_as_vcard_and_activities_as_calendar(new_user_context, app_serv
     dewi.wait_for_timeout(1200)  # the list reloads after the typing pause
     with dewi.expect_download() as download:
         dewi.locator("#customers-export-vcard").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     assert download.value.suggested_filename.endswith(".vcf")
     assert text.count("BEGIN:VCARD") == expected > 0
     assert "VERSION:4.0" in text
+
+    # The list itself, as CSV: the same filter, every page, the list's columns.
+    listed = app_server.query("SELECT COUNT(*) FROM customer WHERE city LIKE ?", f"{city}%")[0][0]
+    dewi.locator("#customers-export").click()
+    with dewi.expect_download() as download:
+        dewi.locator("#customers-export-csv").click()
+    with Path(download.value.path()).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert download.value.suggested_filename.startswith("customers-") and download.value.suggested_filename.endswith(".csv")
+    assert rows[0][0] == "Name" and len(rows) - 1 == listed
+    assert all(row[3].startswith(city) for row in rows[1:])  # the City column
 
     _open(dewi, "/activities")
     expect(dewi.locator("#activities-feed-hint")).to_contain_text("/api/v1/calendar.ics")
     with dewi.expect_download() as download:
         dewi.locator("#activities-ics").click()
-    calendar = open(download.value.path(), encoding="utf-8").read()
+    calendar = Path(download.value.path()).read_text(encoding="utf-8")
     assert calendar.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in calendar

@@ -100,3 +100,101 @@ def test_the_feeds_over_the_api(seeded, dewi, people, monkeypatch):
         assert cards.status_code == 200 and cards.text.count("BEGIN:VCARD") == 1
         bad = client.get("/api/v1/contacts.vcf?colour=red", headers={"Authorization": f"Bearer {plain}"})
         assert bad.status_code == 422 and "colour" in bad.json()["error"]["fields"]
+
+
+# ------------------------------------------------------------------------------------ list exports
+
+
+def _read_csv(path):
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle, delimiter=";"))
+
+
+def test_export_follows_the_lists_filters_order_and_permissions(seeded, admin, dewi, people, tmp_path):
+    from pathlib import Path
+
+    name, stored = service.export_list(seeded, dewi, "customers", filters={"kind": "person"}, sort="name", fmt="csv", lang="id", folder=tmp_path)
+    rows = _read_csv(Path(tmp_path) / stored)
+    assert name.startswith("pelanggan-") and name.endswith(".csv")
+    assert rows[0][:3] == ["Nama", "Jenis", "Segmen"]
+    assert [r[0] for r in rows[1:]] == ["Asep Sunandar", "Yeyen Handayani"]  # the list's order, every page
+    assert rows[1][1] == "Perorangan / kontak"  # codes in words, in the user's language
+    desc = service.export_list(seeded, dewi, "customers", filters={"kind": "person"}, sort="name", desc=True, fmt="csv", folder=tmp_path)[1]
+    assert [r[0] for r in _read_csv(Path(tmp_path) / desc)[1:]] == ["Yeyen Handayani", "Asep Sunandar"]
+    assert seeded.exec(select(AuditLog).where(AuditLog.action == "export", AuditLog.module == "customers", AuditLog.detail == "csv")).first()
+
+
+def test_export_xlsx_and_hidden_columns_left_out(seeded, admin, dewi, people, tmp_path):
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from kaktus_app.auth.models import Profile
+    from kaktus_app.auth.permissions import update_profile
+
+    profile = seeded.exec(select(Profile).where(Profile.key == "sales")).one()
+    update_profile(seeded, admin, profile.id, {"customers": ["read", "export"]}, {"customers.email": "hidden"})
+    seeded.info.clear()
+    _name, stored = service.export_list(seeded, dewi, "customers", filters={"search": "yeyen"}, fmt="xlsx", folder=tmp_path)
+    sheet = load_workbook(Path(tmp_path) / stored, read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert "Email" not in rows[0] and rows[1][0] == "Yeyen Handayani" and len(rows) == 2
+    update_profile(seeded, admin, profile.id, {"customers": ["read"]}, {})
+    seeded.info.clear()
+    with pytest.raises(PermissionDenied):
+        service.export_list(seeded, dewi, "customers", filters={}, fmt="csv", folder=tmp_path)
+
+
+def test_export_of_many_rows_reads_in_batches(seeded, admin, tmp_path, monkeypatch):
+    """More rows than a list page and than one batch: all of them, none twice, in order."""
+    from pathlib import Path
+
+    from kaktus_app import paging
+    from kaktus_app.demo import generate_scale
+
+    generate_scale(seeded, 300, chunk=100)
+    seeded.commit()
+    seen = []
+    original = paging.batches
+
+    def counting(session, query, size=500):
+        for chunk in original(session, query, 64):
+            seen.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr("kaktus_app.leads.service.batches", counting)
+    _name, stored = service.export_list(seeded, admin, "leads", filters={}, sort="created_at", desc=True, fmt="csv", folder=tmp_path)
+    rows = _read_csv(Path(tmp_path) / stored)[1:]
+    from kaktus_app.leads.models import Lead
+
+    assert len(rows) == len(seeded.exec(select(Lead.id)).all()) == sum(seen) and max(seen) == 64 and len(seen) > 1
+
+
+def test_exports_of_opportunities_and_tickets(seeded, admin, dewi, people, tmp_path):
+    from pathlib import Path
+
+    from kaktus_app.helpdesk import service as helpdesk
+    from kaktus_app.sales import service as sales
+
+    kita = people[0]
+    sales.create_opportunity(seeded, admin, {"name": "Nasi box 300 pax", "customer_id": str(kita.id), "expected_revenue": "15000000", "owner_id": str(dewi.id)})
+    helpdesk.create_ticket(seeded, admin, {"title": "Kurir telat", "company_id": str(kita.id), "category": "delivery"})
+    seeded.commit()
+    opp = _read_csv(Path(tmp_path) / service.export_list(seeded, dewi, "opportunities", filters={"state": "open"}, fmt="csv", folder=tmp_path)[1])
+    assert opp[1][0] == "Nasi box 300 pax" and "Rp 15.000.000" in opp[1]
+    tickets = _read_csv(Path(tmp_path) / service.export_list(seeded, admin, "tickets", filters={"category": "delivery"}, fmt="csv", folder=tmp_path)[1])
+    assert tickets[1][1] == "Kurir telat" and tickets[1][2] == kita.name and "Delivery" in tickets[1]
+
+
+def test_old_export_files_are_removed(tmp_path):
+    import os
+    import time
+
+    old, fresh = tmp_path / "old-token-abcdefghijklmnop.csv", tmp_path / "new-token-abcdefghijklmnop.csv"
+    old.write_text("x")
+    fresh.write_text("y")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    service.export_folder(tmp_path)
+    assert not old.exists() and fresh.exists()
