@@ -370,6 +370,15 @@ def receiver(monkeypatch):
     server.shutdown()
 
 
+def _run(coroutine):
+    """Run a coroutine on a loop of its own in another thread: in the whole suite the browser tests'
+    Playwright loop is already running in this thread, where asyncio.run() is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 async def _round() -> int:
     async with httpx.AsyncClient() as client:
         return await webhooks.deliver_once(client, "test-worker")
@@ -381,16 +390,16 @@ def test_signed_delivery_retries_with_backoff_then_fails(seeded, admin, receiver
     helpdesk.create_ticket(seeded, admin, {"title": "Kotak rusak", "company_id": str(customer.id)})
     seeded.commit()
     Receiver.answers = [500]
-    assert asyncio.run(_round()) == 1
+    assert _run(_round()) == 1
     row = deliveries(seeded)[0]
     assert row.status == "pending" and row.attempts == 1 and row.response_status == 500
     wait = service._aware(row.next_attempt_at) - utcnow()
     assert timedelta(seconds=25) < wait <= service.RETRY_BASE
-    assert asyncio.run(_round()) == 0  # not due yet
+    assert _run(_round()) == 0  # not due yet
     row.next_attempt_at = utcnow() - timedelta(seconds=1)
     seeded.add(row)
     seeded.commit()
-    assert asyncio.run(_round()) == 1
+    assert _run(_round()) == 1
     row = deliveries(seeded)[0]
     assert row.status == "delivered" and row.attempts == 2
     headers, body = Receiver.received[-1]
@@ -407,11 +416,11 @@ def test_signed_delivery_retries_with_backoff_then_fails(seeded, admin, receiver
     seeded.add(ping)
     seeded.commit()
     Receiver.answers = [503]
-    asyncio.run(_round())
+    _run(_round())
     assert deliveries(seeded)[-1].status == "failed"
     service.redeliver(seeded, admin, ping.id)
     seeded.commit()
-    asyncio.run(_round())
+    _run(_round())
     assert deliveries(seeded)[-1].status == "delivered"
 
 
@@ -419,7 +428,7 @@ def test_private_addresses_fail_without_retry(seeded, admin, receiver, monkeypat
     subscribe(seeded, admin, ["customer.created"], url=receiver)
     company(seeded, admin)
     monkeypatch.delenv("KAKTUS_WEBHOOK_ALLOW_PRIVATE")
-    asyncio.run(_round())
+    _run(_round())
     row = deliveries(seeded)[0]
     assert row.status == "failed" and "private" in row.last_error and Receiver.received == []
 
