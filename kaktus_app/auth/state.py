@@ -49,6 +49,11 @@ class AuthState(rx.State):
     readonly_fields: list[str] = []
 
     @rx.var
+    def export_modules(self) -> list[str]:
+        """The modules whose lists this user may export (always a list, also before the login)."""
+        return [module for module, actions in self.perm_can.items() if "export" in actions]
+
+    @rx.var
     def can_edit_products(self) -> bool:
         return "update" in self.perm_can.get("products", [])
 

@@ -167,7 +167,7 @@ def customer_list() -> rx.Component:
         page_header(
             t("customers.title"),
             rx.cond(
-                AuthState.perm_can["customers"].to(list[str]).contains("export"),
+                AuthState.export_modules.contains("customers"),
                 rx.button(
                     rx.icon("contact", size=16), t("integration.export_vcard"), variant="soft", on_click=ContactExportState.export_vcard,
                     title=t("integration.export_vcard_hint"), id="customers-export-vcard",

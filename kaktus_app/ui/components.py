@@ -196,7 +196,7 @@ def export_menu(state, module: str) -> rx.Component:
     from kaktus_app.auth.state import AuthState
 
     return rx.cond(
-        AuthState.perm_can[module].to(list[str]).contains("export"),
+        AuthState.export_modules.contains(module),
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("download", size=16), t("integration.export"), variant="soft", id=f"{module}-export")),
             rx.menu.content(
