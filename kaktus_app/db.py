@@ -62,6 +62,15 @@ def get_engine(url: str | None = None) -> Engine:
     return _engines[url]
 
 
+def seconds_between(session: Session, start, end):
+    """SQL for ``end - start`` in seconds (fractional), on SQLite and PostgreSQL alike."""
+    from sqlalchemy import func
+
+    if is_sqlite(session):
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
 def is_sqlite(session_or_engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "sqlite"

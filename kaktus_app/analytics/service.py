@@ -47,7 +47,6 @@ from sqlalchemy import (
     Table,
     case,
     cast,
-    extract,
     false,
     func,
     insert,
@@ -62,6 +61,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.schema import CreateTable, DropTable
 from sqlmodel import Session, select
 
+from kaktus_app import db
 from kaktus_app.activities.models import Activity
 from kaktus_app.analytics.models import SavedReport
 from kaktus_app.auth import permissions
@@ -794,9 +794,7 @@ def by_source(session: Session, actor, f: Filters = NO_FILTERS) -> list[dict]:
 
 def _cycle_days(session: Session):
     """closed_at − created_at in days (fractional)."""
-    if _dialect(session) == "postgresql":
-        return extract("epoch", Opportunity.closed_at - Opportunity.created_at) / 86400.0
-    return func.julianday(Opportunity.closed_at) - func.julianday(Opportunity.created_at)
+    return db.seconds_between(session, Opportunity.created_at, Opportunity.closed_at) / 86400.0
 
 
 def win_rate(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict | None = None) -> dict:

@@ -211,13 +211,17 @@ def redact(session: Session, actor, module: str, row: dict, hidden_fields: set[s
     fields = hidden(session, actor, module) if hidden_fields is None else hidden_fields
     if not fields:
         return row
-    aliases = ALIASES.get(module, {})
     for key in list(row):
-        for field in fields:
-            if key == field or key.startswith(field + "_") or key in aliases.get(field, ()):
-                row[key] = "" if not isinstance(row[key], (list, dict)) else type(row[key])()
-                break
+        if shows_hidden(module, key, fields):
+            row[key] = "" if not isinstance(row[key], (list, dict)) else type(row[key])()
     return row
+
+
+def shows_hidden(module: str, key: str, fields) -> bool:
+    """Whether an output key shows one of the hidden ``fields``: the field itself, its "<field>_..."
+    display keys, or one of its aliases."""
+    aliases = ALIASES.get(module, {})
+    return any(key == f or key.startswith(f + "_") or key in aliases.get(f, ()) for f in fields)
 
 
 def safe_sort(session: Session, actor, module: str, sort: str, default: str) -> str:

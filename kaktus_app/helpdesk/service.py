@@ -18,6 +18,7 @@ from kaktus_app.auth.models import User
 from kaktus_app.auth.service import Actor
 from kaktus_app.catalog.models import Product
 from kaktus_app.customers.models import Customer
+from kaktus_app.db import seconds_between
 from kaktus_app.documents.models import SalesOrder
 from kaktus_app.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kaktus_app.helpdesk.models import (
@@ -799,7 +800,7 @@ def company_tickets(session: Session, actor: Actor, company_id: int, lang: str =
     if not permissions.can(session, actor, MODULE, "read"):
         return None
     latest = list_tickets(session, actor, company_id=company_id, page_size=limit, lang=lang)
-    open_count = list_tickets(session, actor, company_id=company_id, status="open", page_size=1, lang=lang)["total"]
+    open_count = session.exec(select(func.count()).select_from(_filtered(session, actor, company_id=company_id, status="open").subquery())).one()
     return {"rows": latest["rows"], "total": latest["total"], "open": open_count}
 
 
@@ -807,9 +808,7 @@ def company_tickets(session: Session, actor: Actor, company_id: int, lang: str =
 
 
 def _hours_between(session: Session, start, end):
-    if session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 24.0
-    return func.extract("epoch", end - start) / 3600.0
+    return seconds_between(session, start, end) / 3600.0
 
 
 def _range(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:

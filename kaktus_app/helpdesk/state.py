@@ -18,7 +18,7 @@ from kaktus_app.customers import service as customers_service
 from kaktus_app.errors import Conflict, DomainError
 from kaktus_app.helpdesk import service
 from kaktus_app.i18n import translate
-from kaktus_app.ui.form_state import error_messages, query_param, record_id_from_path
+from kaktus_app.ui.form_state import error_messages, query_param, read_uploads, record_id_from_path
 from kaktus_app.ui.lang import current_lang
 from kaktus_app.ui.live import announce
 from kaktus_app.ui.paging import PagedListState
@@ -44,12 +44,7 @@ async def _can(actor: Actor, module: str, action: str) -> bool:
 
 
 async def _uploaded(files: list[rx.UploadFile]) -> list[tuple[str, bytes]]:
-    """The browser's files as (name, bytes); one byte over the limit is read so the service can say "too big"."""
-    attachments = []
-    for upload in (files or [])[: service.MAX_FILES + 1]:  # one too many is enough for "at most N files"
-        data = await upload.read(service.MAX_ATTACHMENT + 1)
-        attachments.append((str(upload.filename or "file").rsplit("/", 1)[-1], data))
-    return attachments
+    return await read_uploads(files, service.MAX_FILES, service.MAX_ATTACHMENT)
 
 
 class TicketOptionsMixin(rx.State, mixin=True):

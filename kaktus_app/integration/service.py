@@ -213,8 +213,7 @@ def _helpdesk():
 def _hidden_columns(session: Session, actor: Actor, module: str, columns) -> set[str]:
     """The columns showing a field hidden from the actor (left out of the file, as from the list)."""
     hidden = permissions.hidden(session, actor, module)
-    aliases = permissions.ALIASES.get(module, {})
-    return {key for key, _label, _values in columns if any(key == f or key.startswith(f + "_") or key in aliases.get(f, ()) for f in hidden)}
+    return {key for key, _label, _values in columns if permissions.shows_hidden(module, key, hidden)}
 
 
 def _cell(value, pattern: str, lang: str):

@@ -19,6 +19,7 @@ from kaktus_app.helpdesk import service as helpdesk
 from kaktus_app.i18n import normalise_language, translate
 from kaktus_app.portal import service
 from kaktus_app.portal.service import PortalActor
+from kaktus_app.ui.form_state import read_uploads, record_id_from_path
 from kaktus_app.ui.live import announce
 
 PORTAL_COOKIE = "kaktus_portal"
@@ -138,8 +139,7 @@ def _new_ticket_href(text: str) -> str:
 
 
 async def _read_files(files: list[rx.UploadFile]) -> list[tuple[str, bytes]]:
-    """The uploaded files as (name, bytes), reading at most one byte over the limit of each."""
-    return [(upload.filename or upload.name or "", await upload.read(helpdesk.MAX_ATTACHMENT + 1)) for upload in (files or [])]
+    return await read_uploads(files, helpdesk.MAX_FILES, helpdesk.MAX_ATTACHMENT)
 
 
 # --------------------------------------------------------------------------------------- sign-in
@@ -335,10 +335,6 @@ class PortalTicketState(RejectedFilesMixin, rx.State):
     form_key: int = 0
     busy: bool = False
 
-    def _id_from_path(self) -> int:
-        last = str(self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-        return int(last) if last.isdigit() else 0
-
     async def _reload(self):
         try:
             actor = await require_portal_actor(self)
@@ -352,7 +348,7 @@ class PortalTicketState(RejectedFilesMixin, rx.State):
 
     @rx.event
     async def load(self):
-        self.ticket_id = self._id_from_path()
+        self.ticket_id = record_id_from_path(self) or 0
         self.errors, self.ticket, self.not_found = {}, {}, False
         await self._reload()
 

@@ -14,6 +14,15 @@ def record_id_from_path(state: rx.State) -> int | None:
     return int(last) if last.isdigit() else None
 
 
+async def read_uploads(files: list[rx.UploadFile], max_files: int, max_bytes: int) -> list[tuple[str, bytes]]:
+    """The browser's files as (name, bytes) for a service to check: one file too many and one byte
+    over the limit are read, so the service can say "at most N files" / "too big" without reading more."""
+    uploads = []
+    for upload in (files or [])[: max_files + 1]:
+        uploads.append((str(upload.filename or upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1], await upload.read(max_bytes + 1)))
+    return uploads
+
+
 def query_param(state: rx.State, name: str) -> str:
     return str(state.router.url.query_parameters.get(name, ""))
 
