@@ -15,6 +15,7 @@ from kaktus_app.documents import pages as documents_pages  # noqa: F401
 from kaktus_app.geo import pages as geo_pages  # noqa: F401
 from kaktus_app.helpdesk import pages as helpdesk_pages  # noqa: F401
 from kaktus_app.home import pages as home_pages  # noqa: F401
+from kaktus_app.imports import pages as imports_pages  # noqa: F401
 from kaktus_app.integration.service import export_cleanup_loop
 from kaktus_app.leads import pages as leads_pages  # noqa: F401
 from kaktus_app.portal import pages as portal_pages  # noqa: F401

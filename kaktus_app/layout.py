@@ -30,6 +30,7 @@ NAV_ITEMS = [
     NavItem("nav.products", "/products", "package"),
     NavItem("nav.price_lists", "/price-lists", "tags"),
     NavItem("nav.purchasing", "/purchase-orders", "truck"),
+    NavItem("nav.import", "/import", "file-up"),
 ]
 
 

@@ -35,11 +35,19 @@ from kaktus_app.helpdesk.models import (
     TicketAttachment,
     TicketMessage,
 )
+from kaktus_app.imports.models import ImportIssue, ImportJob, ImportRecord
 from kaktus_app.leads.models import Lead
+from kaktus_app.mail.models import InboundAttachment, InboundMessage, MailSettings
 from kaktus_app.portal.models import OutboxMessage, PortalSession, PortalToken, PortalUser
 from kaktus_app.sales.models import Opportunity, SalesTeam, Stage, StageHistory
 
 __all__ = [
+    "ImportIssue",
+    "ImportJob",
+    "ImportRecord",
+    "InboundAttachment",
+    "InboundMessage",
+    "MailSettings",
     "ApiKey",
     "Webhook",
     "WebhookDelivery",

@@ -7,7 +7,7 @@ import reflex as rx
 from kaktus_app.activities.components import next_activity_fields, outcome_options
 from kaktus_app.activities.state import BUCKETS, CalendarExportState, MyActivitiesState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import badge, field, page_header, pagination
+from kaktus_app.ui.components import badge, export_menu, field, page_header, pagination
 from kaktus_app.ui.lang import t
 
 S = MyActivitiesState
@@ -66,6 +66,7 @@ def my_activities() -> rx.Component:
         page_header(
             t("activities.title"),
             rx.button(rx.icon("calendar-arrow-down", size=16), t("integration.download_ics"), variant="soft", on_click=CalendarExportState.download_ics, id="activities-ics"),
+            export_menu(S, "activities"),
         ),
         rx.text(t("integration.calendar_feed", url="/api/v1/calendar.ics"), size="1", color_scheme="gray", id="activities-feed-hint"),
         rx.tabs.root(

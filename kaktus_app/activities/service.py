@@ -42,6 +42,21 @@ def log(
     return entry
 
 
+def log_many(session: Session, actor: Actor | None, record_type: str, entries: list[tuple[int, str, str, dict]]) -> None:
+    """Many timeline lines at once (imports): (record_id, kind, message_key, params) each."""
+    from sqlalchemy import insert
+
+    if record_type not in RECORD_TYPES:
+        raise ValueError(f"unknown record type {record_type!r}")
+    if entries:
+        now = utcnow()
+        session.execute(insert(TimelineEntry.__table__), [
+            {"record_type": record_type, "record_id": record_id, "kind": kind, "message_key": key,
+             "params": json.dumps(params, default=str, ensure_ascii=False) if params else "", "body": "", "user_id": actor.id if actor else None, "at": now}
+            for record_id, kind, key, params in entries
+        ])
+
+
 def next_activity_by_opportunity(session: Session, opportunity_ids: list[int]) -> dict[int, dict]:
     """The earliest planned (not done) activity of each opportunity: {id: {summary, kind, due_at, overdue}}."""
     ids = [i for i in opportunity_ids if i]
@@ -85,6 +100,7 @@ from kaktus_app.customers.models import Customer  # noqa: E402
 from kaktus_app.errors import DomainError, NotFound  # noqa: E402
 from kaktus_app.i18n import JAKARTA, format_datetime, format_idr, to_jakarta, translate  # noqa: E402
 from kaktus_app.leads.models import Lead  # noqa: E402
+from kaktus_app.paging import batches  # noqa: E402
 from kaktus_app.sales.models import Opportunity  # noqa: E402
 from kaktus_app.validation import Errors, clean_text, parse_local_datetime  # noqa: E402
 
@@ -366,13 +382,30 @@ def my_activities(session: Session, actor: Actor, *, bucket: str = "today", page
     total = session.exec(_bucket_query(select(func.count(Activity.id)), actor, bucket, now)).one()
     pages = max(1, -(-total // page_size))
     page = max(1, min(page, pages))
+    rows = session.exec(_list_query(actor, bucket, now).offset((page - 1) * page_size).limit(page_size)).all()
+    return {"rows": _my_activity_rows(session, actor, rows, lang, now), "total": total, "page": page, "pages": pages}
+
+
+def _list_query(actor: Actor, bucket: str, now: datetime):
+    """My activities of one bucket in the list's order (done: last done first; else soonest due)."""
     order = Activity.done_at.desc() if bucket == "done" else Activity.due_at.asc()
-    rows = session.exec(_bucket_query(select(Activity), actor, bucket, now).order_by(order, Activity.id).offset((page - 1) * page_size).limit(page_size)).all()
+    return _bucket_query(select(Activity), actor, bucket, now).order_by(order, Activity.id)
+
+
+def _my_activity_rows(session: Session, actor: Actor, rows, lang: str, now: datetime) -> list[dict]:
     names = _record_names(session, list(rows))
     users = user_names(session, [a.assignee_id for a in rows])
     hidden = permissions.hidden(session, actor, "activities")
-    rows_out = [permissions.redact(session, actor, "activities", _activity_row(a, names, users, lang, now), hidden) for a in rows]
-    return {"rows": rows_out, "total": total, "page": page, "pages": pages}
+    return [permissions.redact(session, actor, "activities", _activity_row(a, names, users, lang, now), hidden) for a in rows]
+
+
+def iter_my_activities(session: Session, actor: Actor, *, filters: dict, lang: str = "en"):
+    """Every activity of My activities' bucket (``filters["bucket"]``), in the list's order, as list
+    rows, read in batches (exports: the whole result is never in memory)."""
+    now = utcnow()
+    bucket = filters.get("bucket") or "today"
+    for rows in batches(session, _list_query(actor, bucket, now)):
+        yield from _my_activity_rows(session, actor, rows, lang, now)
 
 
 def bucket_counts(session: Session, actor: Actor) -> dict:

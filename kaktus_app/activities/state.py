@@ -12,6 +12,7 @@ from kaktus_app.errors import DomainError
 from kaktus_app.i18n import translate
 from kaktus_app.ui.form_state import error_messages
 from kaktus_app.ui.lang import current_lang
+from kaktus_app.ui.paging import PagedListState
 
 RECORD_FIELD = {"customer": "customer_id", "lead": "lead_id", "opportunity": "opportunity_id"}
 
@@ -113,12 +114,12 @@ class RecordActivitiesState(rx.State):
 BUCKETS = ("today", "overdue", "upcoming", "done")
 
 
-class MyActivitiesState(rx.State):
+class MyActivitiesState(PagedListState, rx.State):
+    """My activities: one bucket, paged; its order is the bucket's (the list has no sort headers)."""
+
     bucket: str = "today"
     rows: list[dict] = []
     counts: dict[str, int] = {b: 0 for b in BUCKETS}
-    page: int = 1
-    pages: int = 1
     done_activity_id: int = 0
     dialog_open: bool = False
     schedule_next: bool = False
@@ -138,6 +139,11 @@ class MyActivitiesState(rx.State):
         self.rows, self.page, self.pages = result["rows"], result["page"], result["pages"]
         self.counts = await db.run(service.bucket_counts, actor)
 
+    EXPORT_MODULE = "activities"
+
+    def _export_filters(self) -> dict:
+        return {"bucket": self.bucket}
+
     @rx.event
     async def load(self):
         await self._reload()
@@ -147,16 +153,6 @@ class MyActivitiesState(rx.State):
         if bucket in BUCKETS:
             self.bucket, self.page = bucket, 1
             await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        self.page += 1
-        await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(1, self.page - 1)
-        await self._reload()
 
     @rx.event
     def open_done(self, activity_id: int):

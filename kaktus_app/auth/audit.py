@@ -98,6 +98,43 @@ def _changes(obj, *, new: bool = False, deleted: bool = False) -> dict:
     return changes
 
 
+def _defaults(model) -> dict:
+    """Each column's default as the model gives it (what an ORM insert would store)."""
+    from pydantic_core import PydanticUndefined
+
+    values = {}
+    for name, info in model.model_fields.items():
+        if name == "id" or name not in model.__table__.c:
+            continue
+        if info.default_factory is not None:
+            values[name] = info.default_factory
+        elif info.default is not PydanticUndefined:
+            values[name] = info.default
+    return values
+
+
+def insert_many(session: Session, model, rows: list[dict]) -> list[int]:
+    """INSERT many rows of ``model`` in one statement (imports), returning their ids in order; each is
+    recorded in the trail as a create, with the values the flush hook would record. Missing columns
+    take the model's defaults."""
+    if not rows:
+        return []
+    defaults = _defaults(model)
+    table = model.__table__
+    full = [{k: (v() if callable(v) else v) for k, v in defaults.items() if k not in row} | row for row in rows]
+    result = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), full)
+    ids = [row[0] for row in result]
+    module = AUDITED.get(table.name)
+    if module:
+        trail = []
+        for record_id, row in zip(ids, full, strict=True):
+            changes = {k: ["", _value(v)] for k, v in row.items() if k not in IGNORED_FIELDS and v not in (None, "", False)}
+            label = next((str(row[name])[:200] for name in LABEL_FIELDS if row.get(name)), "")
+            trail.append(_row(session, "create", module, record_id, label, changes))
+        session.connection().execute(insert(AuditLog.__table__), trail)
+    return ids
+
+
 @event.listens_for(Session, "after_flush")
 def _audit_after_flush(session: Session, flush_context) -> None:
     rows = []

@@ -50,7 +50,7 @@ class AuthSession(SQLModel, table=True):
     revoked: bool = Field(default=False)
 
 
-AUDIT_ACTIONS = ("create", "update", "delete", "stage_move", "login", "login_failed", "logout", "export", "permission_change")
+AUDIT_ACTIONS = ("create", "update", "delete", "stage_move", "login", "login_failed", "logout", "export", "import", "permission_change")
 
 
 class AuditLog(SQLModel, table=True):

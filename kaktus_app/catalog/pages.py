@@ -23,6 +23,7 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -90,6 +91,7 @@ def product_list() -> rx.Component:
     return rx.vstack(
         page_header(
             t("catalog.products"),
+            export_menu(PL, "products"),
             rx.cond(AuthState.can_create_products, rx.link(rx.button(rx.icon("plus", size=16), t("catalog.new_product"), id="new-product"), href="/products/new")),
         ),
         rx.hstack(

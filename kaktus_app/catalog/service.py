@@ -28,7 +28,7 @@ from kaktus_app.catalog.models import (
 from kaktus_app.customers.models import SEGMENTS, Customer
 from kaktus_app.errors import DomainError, NotFound, PermissionDenied
 from kaktus_app.i18n import format_date, format_idr, translate, utcnow
-from kaktus_app.paging import page_of
+from kaktus_app.paging import batches, page_of
 from kaktus_app.validation import (
     Errors,
     FieldError,
@@ -279,16 +279,34 @@ def list_products(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
+    filters, order, hidden = _list_query(session, actor, dict(search=search, category=category, active=active), sort, desc)
+    at = page_of(session, _product_filters(select(Product.id), **filters), page, page_size)
+    rows = session.exec(_product_filters(select(Product), **filters).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return at.result(_product_rows(session, rows, lang, hidden))
+
+
+def _list_query(session: Session, actor: Actor, filters: dict, sort: str, desc: bool) -> tuple[dict, list, set[str]]:
+    """The product list's filters, its order (never by a hidden column) and the hidden fields."""
     permissions.require(session, actor, "products", "read")
     hidden = permissions.hidden(session, actor, "products")
     sort = permissions.safe_sort(session, actor, "products", sort, "name")  # sorting by a hidden column would reveal it
-    filters = dict(search=search, category=category, active=active)
+    filters = {"search": filters.get("search") or "", "category": filters.get("category") or "", "active": filters.get("active", "active")}
     column = PRODUCT_SORTS.get(sort, Product.name)
     order = [column.desc(), Product.id.desc()] if desc else [column.asc(), Product.id.asc()]
-    at = page_of(session, _product_filters(select(Product.id), **filters), page, page_size)
-    rows = session.exec(_product_filters(select(Product), **filters).order_by(*order).offset(at.offset).limit(at.size)).all()
+    return filters, order, hidden
+
+
+def _product_rows(session: Session, rows, lang: str, hidden: set[str]) -> list[dict]:
     vendors = {v.id: v.name for v in session.exec(select(Vendor).where(Vendor.id.in_({p.vendor_id for p in rows if p.vendor_id})))}
-    return at.result([_product_row(p, lang, vendors, hidden) for p in rows])
+    return [_product_row(p, lang, vendors, hidden) for p in rows]
+
+
+def iter_products(session: Session, actor: Actor, *, filters: dict, sort: str = "name", desc: bool = False, lang: str = "en"):
+    """Every product the list's filters select, in its order, as list rows, read in batches (exports:
+    the whole result is never in memory)."""
+    filters, order, hidden = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, _product_filters(select(Product), **filters).order_by(*order)):
+        yield from _product_rows(session, rows, lang, hidden)
 
 
 def product_options(session: Session, *, active_only: bool = True, limit: int = 500) -> list[dict]:

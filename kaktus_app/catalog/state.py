@@ -26,6 +26,10 @@ class ProductListState(PagedListState, rx.State):
     search: str = ""
     category: str = ""
     active: str = "active"
+    EXPORT_MODULE = "products"
+
+    def _export_filters(self) -> dict:
+        return {"search": self.search, "category": self.category, "active": self.active}
 
     async def _reload(self):
         try:

@@ -11,7 +11,7 @@ from sqlalchemy import false
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
-from kaktus_app.auth import permissions
+from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, SavedFilter
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
@@ -139,21 +139,44 @@ def _validate(session: Session, actor: Actor, data: dict, current: Customer | No
     return clean
 
 
-def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
+def prepare_customer(session: Session, actor: Actor, data: dict, *, owners: dict | None = None) -> dict:
+    """The column values a new customer is stored with: permission checked, validated, placed from the
+    gazetteer (typed coordinates kept), owned by the sales territory when no owner was chosen.
+    ``owners`` caches the territory owner per (city, province) across the rows of one import."""
     permissions.require(session, actor, "customers", "create")
     data = permissions.guard_writes(session, actor, "customers", data)
-    clean = _validate(session, actor, data, None)
-    customer = Customer(**clean, name_norm=normalise_name(clean["name"]), created_at=utcnow(), updated_at=utcnow())
-    if customer.latitude is not None and customer.longitude is not None:
-        customer.geo_source = "manual"
+    values = _validate(session, actor, data, None)
+    values["name_norm"] = normalise_name(values["name"])
+    if values.get("latitude") is not None and values.get("longitude") is not None:
+        values["geo_source"] = "manual"
     else:
-        geo.geocode_customer(customer)  # the city's coordinates from the gazetteer
-    if not str(data.get("owner_id") or "").strip():
-        geo.assign_owner(session, customer)  # no owner chosen: the sales territory decides (else the creator)
+        values.update(geo.placement(values.get("city", ""), values.get("province", ""), values.get("latitude"), values.get("longitude"), "") or {})
+    if not str(data.get("owner_id") or "").strip():  # no owner chosen: the sales territory decides (else the creator)
+        key = (values.get("city", ""), values.get("province", ""))
+        if owners is None or key not in owners:
+            found = geo.territory_owner(session, *key)
+            if owners is None:
+                owners = {}
+            owners[key] = found
+        if owners[key] is not None:
+            values["owner_id"] = owners[key]
+    return values
+
+
+def create_customer(session: Session, actor: Actor, data: dict) -> Customer:
+    customer = Customer(**prepare_customer(session, actor, data), created_at=utcnow(), updated_at=utcnow())
     session.add(customer)
     session.flush()
     activities.log(session, actor, "customer", customer.id, "created", "customers.timeline.created", name=customer.name)
     return customer
+
+
+def insert_customers(session: Session, actor: Actor, rows: list[dict]) -> list[int]:
+    """Store many prepared customers at once (imports): one INSERT, each create in the audit trail and
+    on the customer's timeline, as create_customer does one by one."""
+    ids = audit.insert_many(session, Customer, rows)
+    activities.log_many(session, actor, "customer", [(i, "created", "customers.timeline.created", {"name": r["name"]}) for i, r in zip(ids, rows, strict=True)])
+    return ids
 
 
 def update_customer(session: Session, actor: Actor, customer_id: int, data: dict) -> Customer:

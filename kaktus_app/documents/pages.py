@@ -18,6 +18,7 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -75,6 +76,7 @@ def quotation_list() -> rx.Component:
     return rx.vstack(
         page_header(
             t("nav.quotations"),
+            export_menu(L, "quotations"),
             rx.link(rx.button(rx.icon("plus", size=16), t("documents.new_quotation"), id="new-quotation"), href="/quotations/new"),
         ),
         rx.hstack(
@@ -135,7 +137,7 @@ def _invoice_row(row: rx.Var) -> rx.Component:
 @staff_page("/invoices", "nav.invoices", on_load=IL.load)
 def invoice_list() -> rx.Component:
     return rx.vstack(
-        page_header(t("nav.invoices")),
+        page_header(t("nav.invoices"), export_menu(IL, "invoices")),
         rx.hstack(
             _tabs(
                 [("all", "documents.view.all"), ("open", "documents.view.open"), ("draft", "documents.view.draft"), ("paid", "documents.view.paid")],

@@ -36,7 +36,7 @@ from kaktus_app.documents.models import (
 )
 from kaktus_app.errors import Conflict, DomainError, NotFound, PermissionDenied
 from kaktus_app.i18n import format_date, format_datetime, format_idr, translate, utcnow
-from kaktus_app.paging import page_of
+from kaktus_app.paging import batches, page_of
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.validation import (
     Errors,
@@ -758,8 +758,17 @@ def list_orders(
     session: Session, actor: Actor, *, view: str = "quotations", search: str = "", customer_id=None, sort: str = "number",
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    filtered, order_by = _orders_query(session, actor, dict(view=view, search=search, customer_id=customer_id), sort, desc)
+    at = page_of(session, filtered(select(SalesOrder.id)), page, page_size)
+    rows = session.exec(filtered(select(SalesOrder)).order_by(*order_by).offset(at.offset).limit(at.size)).all()
+    return at.result(_order_rows(session, rows, lang))
+
+
+def _orders_query(session: Session, actor: Actor, filters: dict, sort: str, desc: bool):
+    """The quotation / sales order list's filter (its view, search, customer; the sharing rule) and order."""
     permissions.require(session, actor, "quotations", "read")
     visible = permissions.visible_owner_ids(session, actor, "quotations")
+    view, customer_id, text = filters.get("view", "quotations"), filters.get("customer_id"), (filters.get("search") or "").strip()
 
     def filtered(query):
         query = query.where(SalesOrder.state.in_(ORDER_VIEWS.get(view, ORDER_STATES)))
@@ -768,7 +777,6 @@ def list_orders(
             query = query.where(clause)
         if customer_id:
             query = query.where(SalesOrder.customer_id == int(customer_id))
-        text = (search or "").strip()
         if text:
             pattern = f"%{text.lower()}%"
             query = query.where(
@@ -779,11 +787,21 @@ def list_orders(
 
     column = ORDER_SORTS.get(sort, SalesOrder.id)
     order_by = [column.desc(), SalesOrder.id.desc()] if desc else [column.asc(), SalesOrder.id.asc()]
-    at = page_of(session, filtered(select(SalesOrder.id)), page, page_size)
-    rows = session.exec(filtered(select(SalesOrder)).order_by(*order_by).offset(at.offset).limit(at.size)).all()
+    return filtered, order_by
+
+
+def _order_rows(session: Session, rows, lang: str) -> list[dict]:
     customers = {c.id: c.name for c in session.exec(select(Customer).where(Customer.id.in_({o.customer_id for o in rows})))}
     users = user_names(session, [o.owner_id for o in rows])
-    return at.result([_order_row(o, customers, users, lang) for o in rows])
+    return [_order_row(o, customers, users, lang) for o in rows]
+
+
+def iter_orders(session: Session, actor: Actor, *, filters: dict, sort: str = "number", desc: bool = True, lang: str = "en"):
+    """Every quotation / sales order the list's filters select, in its order, as list rows, read in
+    batches (exports: the whole result is never in memory)."""
+    filtered, order_by = _orders_query(session, actor, filters, sort, desc)
+    for rows in batches(session, filtered(select(SalesOrder)).order_by(*order_by)):
+        yield from _order_rows(session, rows, lang)
 
 
 INVOICE_VIEWS = {"open": ("posted",), "draft": ("draft",), "paid": ("paid",), "all": ("draft", "posted", "paid", "reversed", "cancelled")}
@@ -806,8 +824,17 @@ def list_invoices(
     session: Session, actor: Actor, *, view: str = "all", search: str = "", customer_id=None, sort: str = "number",
     desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
+    filtered, order_by = _invoices_query(session, actor, dict(view=view, search=search, customer_id=customer_id), sort, desc)
+    at = page_of(session, filtered(select(Invoice.id)), page, page_size)
+    rows = session.exec(filtered(select(Invoice)).order_by(*order_by).offset(at.offset).limit(at.size)).all()
+    return at.result(_invoice_rows(session, rows, lang))
+
+
+def _invoices_query(session: Session, actor: Actor, filters: dict, sort: str, desc: bool):
+    """The invoice list's filter (its view, search, customer; the sharing rule) and order."""
     permissions.require(session, actor, "invoices", "read")
     visible = permissions.visible_owner_ids(session, actor, "invoices")
+    view, customer_id, text = filters.get("view", "all"), filters.get("customer_id"), (filters.get("search") or "").strip()
 
     def filtered(query):
         query = query.where(Invoice.state.in_(INVOICE_VIEWS.get(view, INVOICE_VIEWS["all"])))
@@ -816,7 +843,6 @@ def list_invoices(
             query = query.where(clause)
         if customer_id:
             query = query.where(Invoice.customer_id == int(customer_id))
-        text = (search or "").strip()
         if text:
             pattern = f"%{text.lower()}%"
             query = query.where(
@@ -827,10 +853,19 @@ def list_invoices(
 
     column = INVOICE_SORTS.get(sort, Invoice.id)
     order_by = [column.desc(), Invoice.id.desc()] if desc else [column.asc(), Invoice.id.asc()]
-    at = page_of(session, filtered(select(Invoice.id)), page, page_size)
-    rows = session.exec(filtered(select(Invoice)).order_by(*order_by).offset(at.offset).limit(at.size)).all()
+    return filtered, order_by
+
+
+def _invoice_rows(session: Session, rows, lang: str) -> list[dict]:
     customers = {c.id: c.name for c in session.exec(select(Customer).where(Customer.id.in_({i.customer_id for i in rows})))}
-    return at.result([_invoice_row(i, customers, lang) for i in rows])
+    return [_invoice_row(i, customers, lang) for i in rows]
+
+
+def iter_invoices(session: Session, actor: Actor, *, filters: dict, sort: str = "number", desc: bool = True, lang: str = "en"):
+    """Every invoice the list's filters select, in its order, as list rows, read in batches (exports)."""
+    filtered, order_by = _invoices_query(session, actor, filters, sort, desc)
+    for rows in batches(session, filtered(select(Invoice)).order_by(*order_by)):
+        yield from _invoice_rows(session, rows, lang)
 
 
 def _history(session: Session, record_type: str, record_id: int, lang: str) -> list[dict]:

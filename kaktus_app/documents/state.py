@@ -40,6 +40,9 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
     # (the service's list function, its views): each subclass names its own
     _source: ClassVar[tuple[Callable, dict]]
 
+    def _export_filters(self) -> dict:
+        return {"view": self.view, "search": self.search}
+
     async def _reload(self):
         try:
             actor = await require_actor(self)
@@ -71,12 +74,14 @@ class _DocumentListState(PagedListState, rx.State, mixin=True):
 
 class QuotationListState(_DocumentListState, rx.State):
     view: str = "quotations"
+    EXPORT_MODULE = "quotations"
 
     _source: ClassVar[tuple[Callable, dict]] = (service.list_orders, service.ORDER_VIEWS)
 
 
 class InvoiceListState(_DocumentListState, rx.State):
     view: str = "all"
+    EXPORT_MODULE = "invoices"
 
     _source: ClassVar[tuple[Callable, dict]] = (service.list_invoices, service.INVOICE_VIEWS)
 

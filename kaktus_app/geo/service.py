@@ -256,7 +256,7 @@ def _choose(candidates: list[tuple[int, Place]], province: str, hint: str) -> Pl
 # ------------------------------------------------------------------------------------- geocoding
 
 
-def _placement(city: str, province: str, latitude, longitude, geo_source: str) -> dict | None:
+def placement(city: str, province: str, latitude, longitude, geo_source: str) -> dict | None:
     """What geocoding changes on one customer (None: nothing). Shared by the single and the bulk path."""
     if geo_source == "manual":
         return None
@@ -280,7 +280,7 @@ def geocode_customer(customer: Customer) -> bool:
     coordinates whose origin is unknown) are never overwritten; gazetteer coordinates of a city that
     no longer resolves are cleared. Does not flush: the caller's transaction saves it.
     """
-    change = _placement(customer.city, customer.province, customer.latitude, customer.longitude, customer.geo_source)
+    change = placement(customer.city, customer.province, customer.latitude, customer.longitude, customer.geo_source)
     if change is not None:
         for key, value in change.items():
             setattr(customer, key, value)
@@ -374,7 +374,7 @@ def geocode_all(session: Session, actor: Actor, only_missing: bool = True, batch
         last_id = batch[-1][0]
         changes = []
         for customer_id, name, city, province, latitude, longitude, geo_source in batch:
-            change = _placement(city, province, latitude, longitude, geo_source)
+            change = placement(city, province, latitude, longitude, geo_source)
             if change is not None:
                 row = {"latitude": latitude, "longitude": longitude, "geo_source": geo_source, "province": province, **change}
                 changes.append({f"_{key}": value for key, value in row.items()} | {"_id": customer_id})

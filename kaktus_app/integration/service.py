@@ -189,6 +189,25 @@ EXPORTS: dict[str, tuple] = {
         ("assignee_name", "hd.field.assignee_id", ""), ("sla_state_label", "hd.col.sla", ""), ("created_label", "common.created_at", ""),
         ("updated_label", "common.updated_at", ""),
     )),
+    "activities": ("activities", lambda s, a, f, sort, desc, lang: _activities().iter_my_activities(s, a, filters=f, lang=lang), (
+        ("kind_label", "activities.kind", ""), ("summary", "activities.summary", ""), ("record", "activities.related", ""),
+        ("due", "activities.due", ""), ("assignee", "activities.assignee", ""), ("outcome", "activities.outcome", ""),
+    )),
+    "products": ("products", lambda s, a, f, sort, desc, lang: _catalog().iter_products(s, a, filters=f, sort=sort or "name", desc=desc, lang=lang), (
+        ("code", "catalog.code", ""), ("name", "catalog.name", ""), ("category_label", "catalog.category", ""), ("uom_label", "catalog.uom", ""),
+        ("sale_price_label", "catalog.sale_price", ""), ("cost_label", "catalog.cost", ""), ("margin_label", "catalog.margin", ""),
+        ("tax_label", "catalog.tax", ""),
+    )),
+    "quotations": ("quotations", lambda s, a, f, sort, desc, lang: _documents().iter_orders(s, a, filters=f, sort=sort or "number", desc=desc, lang=lang), (
+        ("number", "documents.number", ""), ("order_number", "documents.sales_order", ""), ("customer", "documents.customer", ""),
+        ("date", "documents.date", ""), ("owner", "documents.salesperson", ""), ("total_label", "documents.total", ""),
+        ("state_label", "sales.state", ""),
+    )),
+    "invoices": ("invoices", lambda s, a, f, sort, desc, lang: _documents().iter_invoices(s, a, filters=f, sort=sort or "number", desc=desc, lang=lang), (
+        ("number", "documents.number", ""), ("kind_label", "documents.invoice", ""), ("customer", "documents.customer", ""),
+        ("date", "documents.date", ""), ("due", "documents.due_date", ""), ("total_label", "documents.total", ""),
+        ("balance_label", "documents.balance_due", ""), ("state_label", "sales.state", ""),
+    )),
 }
 
 
@@ -208,6 +227,24 @@ def _helpdesk():
     from kaktus_app.helpdesk import service as helpdesk
 
     return helpdesk
+
+
+def _activities():
+    from kaktus_app.activities import service as activities
+
+    return activities
+
+
+def _catalog():
+    from kaktus_app.catalog import service as catalog
+
+    return catalog
+
+
+def _documents():
+    from kaktus_app.documents import service as documents
+
+    return documents
 
 
 def _hidden_columns(session: Session, actor: Actor, module: str, columns) -> set[str]:

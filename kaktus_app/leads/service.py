@@ -6,7 +6,7 @@ from sqlalchemy import false, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
-from kaktus_app.auth import permissions
+from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers import service as customers
 from kaktus_app.customers.models import Customer
@@ -69,16 +69,27 @@ def _validate(session: Session, actor: Actor, data: dict, current: Lead | None) 
     return clean
 
 
-def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
+def prepare_lead(session: Session, actor: Actor, data: dict) -> dict:
+    """The column values a new lead is stored with (permission checked, validated)."""
     permissions.require(session, actor, "leads", "create")
     data = permissions.guard_writes(session, actor, "leads", data)
-    clean = _validate(session, actor, data, None)
+    return _validate(session, actor, data, None)
+
+
+def create_lead(session: Session, actor: Actor, data: dict) -> Lead:
     now = utcnow()
-    lead = Lead(**clean, created_at=now, updated_at=now)
+    lead = Lead(**prepare_lead(session, actor, data), created_at=now, updated_at=now)
     session.add(lead)
     session.flush()
     activities.log(session, actor, "lead", lead.id, "created", "leads.timeline.created", title=lead.title)
     return lead
+
+
+def insert_leads(session: Session, actor: Actor, rows: list[dict]) -> list[int]:
+    """Store many prepared leads at once (imports), audited and on their timelines like create_lead."""
+    ids = audit.insert_many(session, Lead, rows)
+    activities.log_many(session, actor, "lead", [(i, "created", "leads.timeline.created", {"title": r["title"]}) for i, r in zip(ids, rows, strict=True)])
+    return ids
 
 
 def _get(session: Session, lead_id: int, actor: Actor | None = None) -> Lead:

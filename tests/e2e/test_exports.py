@@ -49,3 +49,22 @@ def test_contacts_as_vcard_and_activities_as_calendar(new_user_context, app_serv
         dewi.locator("#activities-ics").click()
     calendar = Path(download.value.path()).read_text(encoding="utf-8")
     assert calendar.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in calendar
+
+
+def test_filtered_products_list_as_csv(new_user_context, app_server):
+    admin = new_user_context("admin")
+    _open(admin, "/products")
+    # what the list shows for one category: active products, by name (the list's default order)
+    expected = app_server.query("SELECT code, name, sale_price FROM product WHERE category = 'nasi_box' AND active = 1 ORDER BY name, id")
+    admin.locator("#product-category").select_option("nasi_box")
+    expect(admin.locator(".product-row")).to_have_count(min(len(expected), 25))
+    admin.locator("#products-export").click()
+    with admin.expect_download() as download:
+        admin.locator("#products-export-csv").click()
+    with Path(download.value.path()).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert download.value.suggested_filename.startswith("products-") and download.value.suggested_filename.endswith(".csv")
+    assert rows[0] == ["Code", "Name", "Category", "Unit", "Sale price (IDR)", "Cost (IDR)", "Margin", "Tax"]
+    assert len(expected) > 0 and [(r[0], r[1]) for r in rows[1:]] == [(code, name) for code, name, _price in expected]  # every page, in order
+    assert all(r[2] == "Nasi box" for r in rows[1:])  # the Category column, in words
+    assert [r[4] for r in rows[1:]] == ["Rp " + f"{round(float(price)):,}".replace(",", ".") for _code, _name, price in expected]

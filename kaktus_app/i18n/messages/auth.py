@@ -40,6 +40,7 @@ MESSAGES = {
     "audit.action.login_failed": ("Failed login", "Gagal masuk"),
     "audit.action.logout": ("Logout", "Keluar"),
     "audit.action.export": ("Export", "Ekspor"),
+    "audit.action.import": ("Import", "Impor"),
     "audit.action.permission_change": ("Permission change", "Perubahan izin"),
     "audit.module.activities": ("Activities", "Aktivitas"),
     "audit.module.auth": ("Login", "Login"),
