@@ -18,6 +18,8 @@ from kaktus_app.home import pages as home_pages  # noqa: F401
 from kaktus_app.imports import pages as imports_pages  # noqa: F401
 from kaktus_app.integration.service import export_cleanup_loop
 from kaktus_app.leads import pages as leads_pages  # noqa: F401
+from kaktus_app.mail import pages as mail_pages  # noqa: F401
+from kaktus_app.mail.service import imap_loop
 from kaktus_app.portal import pages as portal_pages  # noqa: F401
 from kaktus_app.portal.service import outbox_loop
 from kaktus_app.sales import pages as sales_pages  # noqa: F401
@@ -30,3 +32,4 @@ app = rx.App(
 app.register_lifespan_task(delivery_loop)  # webhook deliveries, in every worker (rows are claimed)
 app.register_lifespan_task(outbox_loop)  # portal e-mails (invitations, links) through SMTP when configured
 app.register_lifespan_task(export_cleanup_loop)  # list exports not downloaded within 10 minutes
+app.register_lifespan_task(imap_loop)  # inbound e-mail from the IMAP mailbox when KAKTUS_IMAP_HOST is set (one worker at a time)

@@ -21,6 +21,7 @@ NAV_ITEMS = [
     NavItem("nav.pipeline", "/pipeline", "kanban"),
     NavItem("nav.opportunities", "/opportunities", "handshake"),
     NavItem("nav.activities", "/activities", "calendar-check"),
+    NavItem("nav.mail", "/mail", "inbox"),
     NavItem("hd.nav.tickets", "/tickets", "life-buoy"),
     NavItem("hd.nav.board", "/tickets/board", "square-kanban"),
     NavItem("hd.nav.faq", "/faq", "book-open"),

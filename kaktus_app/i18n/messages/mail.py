@@ -1,0 +1,92 @@
+"""Inbound e-mail (/mail): outcomes, the upload, the message dialog, filing, settings, the poller."""
+
+MESSAGES = {
+    "nav.mail": ("Inbound e-mail", "E-mail masuk"),
+    "mail.title": ("Inbound e-mail", "E-mail masuk"),
+    "mail.subtitle": (
+        "Mail from the mailbox or uploaded .eml files, filed on the contact, a lead or a ticket",
+        "E-mail dari kotak surat atau file .eml yang diunggah, dicatat pada kontak, prospek, atau tiket",
+    ),
+    "mail.empty": ("No e-mail received yet.", "Belum ada e-mail yang diterima."),
+    "mail.count": ("{count} messages", "{count} pesan"),
+    "mail.not_allowed": ("Your role may not read inbound e-mail.", "Peran Anda tidak boleh membaca e-mail masuk."),
+    "mail.no_subject": ("(no subject)", "(tanpa subjek)"),
+    "mail.body_cut": ("A long text: its first {count} characters are shown.", "Teks panjang: {count} karakter pertama yang ditampilkan."),
+    "mail.no_text": ("This message has no text.", "Pesan ini tidak berisi teks."),
+    "mail.record_gone": ("The record was deleted", "Catatannya sudah dihapus"),
+    "mail.open": ("Open", "Buka"),
+    "mail.thread": ("Conversation", "Percakapan"),
+    "mail.search": ("Sender or subject", "Pengirim atau subjek"),
+    "mail.filter.any": ("Every outcome", "Semua hasil"),
+    "mail.filter.count": ("{outcome} ({count})", "{outcome} ({count})"),
+    # outcomes and sources
+    "mail.outcome.contact": ("Customer", "Pelanggan"),
+    "mail.outcome.lead": ("Lead", "Prospek"),
+    "mail.outcome.ticket": ("Ticket reply", "Balasan tiket"),
+    "mail.outcome.unmatched": ("Unmatched", "Belum dicocokkan"),
+    "mail.source.upload": ("Uploaded", "Diunggah"),
+    "mail.source.imap": ("Mailbox", "Kotak surat"),
+    # fields
+    "mail.field.from": ("From", "Dari"),
+    "mail.field.to": ("To", "Kepada"),
+    "mail.field.subject": ("Subject", "Subjek"),
+    "mail.field.sent": ("Sent", "Dikirim"),
+    "mail.field.received": ("Received", "Diterima"),
+    "mail.field.outcome": ("Filed on", "Dicatat pada"),
+    # upload
+    "mail.upload.title": ("Upload e-mail", "Unggah e-mail"),
+    "mail.upload.hint": ("Drop .eml files here or click to choose them", "Letakkan file .eml di sini atau klik untuk memilih"),
+    "mail.upload.limits": (
+        "Up to {files} files at once, {max} each; attachments of up to {file_max} ({file_count} per message) are kept",
+        "Hingga {files} file sekaligus, masing-masing {max}; lampiran hingga {file_max} ({file_count} per pesan) disimpan",
+    ),
+    "mail.upload.submit": ("Upload", "Unggah"),
+    "mail.upload.duplicate": ("Already received: not stored again", "Sudah pernah diterima: tidak disimpan lagi"),
+    "mail.upload.done.contact": ("Filed on the customer's timeline", "Dicatat pada linimasa pelanggan"),
+    "mail.upload.done.lead": ("Filed on a lead", "Dicatat pada prospek"),
+    "mail.upload.done.ticket": ("Added to the ticket's conversation", "Ditambahkan ke percakapan tiket"),
+    "mail.upload.done.unmatched": ("No contact matches the sender: waiting to be filed", "Tidak ada kontak yang cocok dengan pengirim: menunggu dicatat"),
+    "mail.toast.stored": ("{count} e-mail stored", "{count} e-mail disimpan"),
+    "mail.toast.filed": ("Filed on {name}", "Dicatat pada {name}"),
+    # errors
+    "mail.error.no_files": ("Choose one or more .eml files first.", "Pilih satu atau beberapa file .eml dahulu."),
+    "mail.error.too_many_files": ("At most {max} files at once.", "Paling banyak {max} file sekaligus."),
+    "mail.error.not_eml": ("Not an .eml file (save the e-mail as .eml from your mail program).", "Bukan file .eml (simpan e-mail sebagai .eml dari program e-mail Anda)."),
+    "mail.error.too_big": ("The file is too big (at most {max}).", "File terlalu besar (paling besar {max})."),
+    "mail.error.empty": ("The file is empty.", "File kosong."),
+    "mail.error.unreadable": ("This is not a readable e-mail message (it has no sender).", "Ini bukan pesan e-mail yang dapat dibaca (tidak ada pengirim)."),
+    "mail.error.owner": ("Choose an active user who may work with leads.", "Pilih pengguna aktif yang boleh menangani prospek."),
+    "mail.error.already_filed": ("This message is already filed.", "Pesan ini sudah dicatat."),
+    "mail.error.customer_required": ("Choose the customer to file it on.", "Pilih pelanggan untuk mencatatnya."),
+    # files not kept
+    "mail.skipped.title": ("Files not kept", "File yang tidak disimpan"),
+    "mail.skipped.size": ("{name} ({size}): larger than {max}", "{name} ({size}): lebih besar dari {max}"),
+    "mail.skipped.count": ("{name} ({size}): more than {max} files in the message", "{name} ({size}): lebih dari {max} file dalam pesan"),
+    "mail.skipped.message": (
+        "The message ({size}) is larger than {max}: only its headers were kept; read it in the mailbox.",
+        "Pesan ({size}) lebih besar dari {max}: hanya header-nya yang disimpan; baca di kotak surat.",
+    ),
+    # filing by hand
+    "mail.file.title": ("File on a customer", "Catat pada pelanggan"),
+    "mail.file.hint": (
+        "The message goes on the customer's timeline like mail from a known contact.",
+        "Pesan masuk ke linimasa pelanggan seperti e-mail dari kontak yang dikenal.",
+    ),
+    "mail.file.search": ("Find a customer", "Cari pelanggan"),
+    "mail.file.submit": ("File it", "Catat"),
+    # settings and the poller
+    "mail.settings.title": ("Mail settings", "Pengaturan e-mail"),
+    "mail.settings.create_leads": ("Create a lead for mail from an unknown sender", "Buat prospek untuk e-mail dari pengirim yang tidak dikenal"),
+    "mail.settings.lead_owner": ("Owner of those leads", "Pemilik prospek tersebut"),
+    "mail.settings.owner_default": ("Whoever uploads (the administrator for the mailbox)", "Pengunggah (administrator untuk kotak surat)"),
+    "mail.imap.title": ("Mailbox poller (IMAP)", "Pemeriksa kotak surat (IMAP)"),
+    "mail.imap.on": (
+        "On: {host}, folder {folder}, checked every {interval} s for unread mail.",
+        "Aktif: {host}, folder {folder}, diperiksa setiap {interval} detik untuk e-mail yang belum dibaca.",
+    ),
+    "mail.imap.off": (
+        "Off: set KAKTUS_IMAP_HOST (and _USER, _PASSWORD, _FOLDER) on the server to fetch mail from a mailbox.",
+        "Nonaktif: atur KAKTUS_IMAP_HOST (serta _USER, _PASSWORD, _FOLDER) di server untuk mengambil e-mail dari kotak surat.",
+    ),
+    "mail.imap.last": ("Last checked {when}: {count} new.", "Terakhir diperiksa {when}: {count} baru."),
+}
