@@ -732,7 +732,8 @@ def _message_rows(session: Session, ticket_id: int, lang: str, *, public_only: b
     return [
         {
             "id": m.id, "kind": m.kind, "is_public": m.is_public, "body": _message_text(m, lang), "author_name": m.author_name,
-            "from_customer": m.author_portal_user_id is not None, "at_label": format_datetime(m.created_at, lang),
+            # the customer's: through the portal, or by e-mail (a public reply no staff member wrote)
+            "from_customer": m.author_portal_user_id is not None or (m.kind == "reply" and m.is_public and m.author_user_id is None), "at_label": format_datetime(m.created_at, lang),
             "attachments": files.get(m.id, []),
         }
         for m in messages

@@ -255,7 +255,7 @@ def test_a_reply_to_a_ticket_is_appended_to_its_conversation(seeded, dewi, rina,
 
     assert colleague.outcome == "ticket" and colleague.ticket_id == ticket.id and colleague.thread_id == message.id
     last = helpdesk.ticket_detail(seeded, rina, ticket.id)["messages"][-1]
-    assert last["kind"] == "reply" and last["is_public"] and last["author_name"] == "✉ Pak Joko"
+    assert last["kind"] == "reply" and last["is_public"] and last["author_name"] == "✉ Pak Joko" and last["from_customer"]  # shown as the customer's
     assert last["body"] == "Saya atasan Bu Yeyen: mohon pesanan besok dikirim jam 10.00."
 
 
