@@ -284,11 +284,11 @@ def import_folder(folder: Path | None = None) -> Path:
 # -------------------------------------------------------------------------------------- upload + mapping
 
 
-def _require(session: Session, actor: Actor, module: str, action: str = "import") -> None:
+def _require(session: Session, actor: Actor, module: str) -> None:
+    """Importing needs the module's import and create rights."""
     if module not in IMPORT_MODULES:
         raise DomainError("imports.error.module")
-    permission = PERMISSION[module]
-    if not (permissions.can(session, actor, permission, "import") and permissions.can(session, actor, permission, "create")) and action == "import":
+    if module not in importable_modules(session, actor):
         raise PermissionDenied("imports.error.not_allowed", module=translate(f"imports.module.{module}"))
 
 
@@ -1120,7 +1120,8 @@ def undo(session: Session, actor: Actor, job_id, *, progress=None) -> dict:
     if job.status != "done" or job.undone_at is not None:
         raise DomainError("imports.error.not_undoable")
     permission = PERMISSION[job.module]
-    permissions.require(session, actor, permission, "delete") if job.created else None
+    if job.created:
+        permissions.require(session, actor, permission, "delete")
     model = _model(job.module)
     counts = {"deleted": 0, "restored": 0, "kept": 0}
     last = None
