@@ -42,23 +42,36 @@ def _hidden_money(rows: list[dict], key: str) -> bool:
     return bool(rows) and all(r.get(key) is None for r in rows)
 
 
+def _faded(rows: list[dict]) -> list[float] | None:
+    """Under a click filter the chosen bar or slice stands out: the others' opacity (None: no filter)."""
+    if not any(r.get("selected") for r in rows):
+        return None
+    return [1.0 if r.get("selected") else 0.35 for r in rows]
+
+
+def _marker(color: str, opacity: list[float] | None) -> dict:
+    return {"color": color} if opacity is None else {"color": color, "opacity": opacity}
+
+
 def pipeline_by_stage(rows: list[dict], lang: str) -> dict:
-    """Bars per stage: expected and weighted revenue (or counts when revenue is hidden from the user)."""
+    """Bars per stage: expected and weighted revenue (or counts when revenue is hidden from the user);
+    under a stage filter the chosen stage is drawn solid, the others faded."""
     stages = [r["stage"] for r in rows]
     counts = [r["count"] for r in rows]
+    opacity = _faded(rows)
     if _hidden_money(rows, "expected"):
-        data = [{"type": "bar", "x": stages, "y": counts, "name": translate("analytics.count", lang), "marker": {"color": OPEN}}]
+        data = [{"type": "bar", "x": stages, "y": counts, "name": translate("analytics.count", lang), "marker": _marker(OPEN, opacity)}]
         return {"data": data, "layout": _layout(money_axis="", legend=False)}
     text = [f"{c} · {format_idr_short(r['expected'])}" for c, r in zip(counts, rows, strict=True)]
     data = [
         {
             "type": "bar", "x": stages, "y": [_num(r["expected"]) for r in rows], "name": translate("analytics.expected", lang),
-            "marker": {"color": OPEN}, "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11}, "constraintext": "none",
+            "marker": _marker(OPEN, opacity), "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11}, "constraintext": "none",
             "hovertemplate": "%{x}<br>%{text}<extra></extra>",
         },
         {
             "type": "bar", "x": stages, "y": [_num(r["weighted"]) for r in rows], "name": translate("analytics.weighted", lang),
-            "marker": {"color": WEIGHTED}, "hovertemplate": "%{x}<br>Rp %{y:,.0f}<extra></extra>",
+            "marker": _marker(WEIGHTED, opacity), "hovertemplate": "%{x}<br>Rp %{y:,.0f}<extra></extra>",
         },
     ]
     return {"data": data, "layout": _layout(barmode="group")}
@@ -87,17 +100,16 @@ def pipeline_by_period(rows: list[dict], stage_order: list[tuple[int, str]], lan
 
 
 def by_source(rows: list[dict], lang: str) -> dict:
+    """A donut of deals per lead source; under a source filter the chosen slice is pulled out."""
     labels = [translate(f"leads.source.{r['source']}", lang) if r["source"] != "direct" else translate("analytics.direct", lang) for r in rows]
-    return {
-        "data": [
-            {
-                "type": "pie", "labels": labels, "values": [r["count"] for r in rows], "hole": 0.45, "sort": False,
-                "marker": {"colors": PALETTE[: len(rows)]}, "textinfo": "label+value",
-                "hovertemplate": "%{label}: %{value}<extra></extra>",
-            }
-        ],
-        "layout": _layout(money_axis="", legend=False),
+    trace = {
+        "type": "pie", "labels": labels, "values": [r["count"] for r in rows], "hole": 0.45, "sort": False,
+        "marker": {"colors": PALETTE[: len(rows)]}, "textinfo": "label+value",
+        "hovertemplate": "%{label}: %{value}<extra></extra>",
     }
+    if any(r.get("selected") for r in rows):
+        trace["pull"] = [0.12 if r.get("selected") else 0 for r in rows]
+    return {"data": [trace], "layout": _layout(money_axis="", legend=False)}
 
 
 def forecast(rows: list[dict], lang: str) -> dict:

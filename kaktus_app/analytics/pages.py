@@ -1,4 +1,5 @@
-"""The managers' sales dashboard: shared filters, interactive plotly charts, drill-down to the deals."""
+"""The managers' sales dashboard: shared filters, interactive plotly charts (a stage bar or a source
+slice filters the rest, shown as a removable chip), drill-down to the deals."""
 
 from __future__ import annotations
 
@@ -58,7 +59,41 @@ def _filters() -> rx.Component:
             gap="2",
             align="center",
         ),
+        _click_filters(),
         spacing="3",
+    )
+
+
+def _chip(label: rx.Var, name: str, element_id: str) -> rx.Component:
+    """A click filter as a removable chip: "Stage: Negotiation ×"."""
+    return rx.badge(
+        rx.text(label, id=f"{element_id}-label"),
+        rx.icon_button(
+            rx.icon("x", size=12), size="1", variant="ghost", radius="full", on_click=D.remove_click_filter(name),
+            aria_label=t("analytics.remove_filter"), title=t("analytics.remove_filter"), id=f"{element_id}-remove",
+        ),
+        id=element_id,
+        class_name="filter-chip",
+        color_scheme="grass",
+        variant="soft",
+        radius="full",
+        size="2",
+    )
+
+
+def _click_filters() -> rx.Component:
+    """The filters a click on a stage bar or a source slice set (every other figure follows them)."""
+    return rx.cond(
+        (D.stage_id != "") | (D.source != ""),
+        rx.flex(
+            rx.text(t("analytics.click_filters"), size="1", color_scheme="gray"),
+            rx.cond(D.stage_id != "", _chip(t("analytics.chip_stage", stage=D.stage_name), "stage", "chip-stage")),
+            rx.cond(D.source != "", _chip(t("analytics.chip_source", source=D.source_label), "source", "chip-source")),
+            wrap="wrap",
+            gap="2",
+            align="center",
+            id="click-filters",
+        ),
     )
 
 
@@ -309,9 +344,9 @@ def dashboard_page() -> rx.Component:
                 ),
                 _drill_panel(),
                 rx.grid(
-                    _chart("analytics.pipeline_by_stage", D.fig_stage, "chart-stage", D.click_stage),
+                    _chart("analytics.pipeline_by_stage", D.fig_stage, "chart-stage", D.click_stage, "analytics.filter_hint"),
                     _chart("analytics.pipeline_by_period", D.fig_period, "chart-period", D.click_period, "analytics.period_hint", _crumbs()),
-                    _chart("analytics.by_source", D.fig_source, "chart-source", D.click_source),
+                    _chart("analytics.by_source", D.fig_source, "chart-source", D.click_source, "analytics.filter_hint"),
                     _chart("analytics.forecast", D.fig_forecast, "chart-forecast", D.click_forecast),
                     _chart("analytics.won_lost_trend", D.fig_trend, "chart-trend", D.click_trend),
                     _chart("analytics.top_customers", D.fig_top, "chart-top", D.click_customer),

@@ -27,6 +27,19 @@ Stages. With ``Filters.team_id`` the pipeline is that team's stages (its own, el
 ones, as ``sales.service.stages_for_team`` picks them). Without a team the figures span every
 pipeline: stages of the same name (a team's copy of "Qualified" and the default "Qualified") are one
 row, whose ``stage_id`` is the default stage's; ``drilldown(stage_id=...)`` spans them the same way.
+
+Click filters. A click on a stage bar or a lead-source slice cross-filters the dashboard:
+``Filters.stage_id`` keeps the deals whose *current* stage is that stage (or one of the same name,
+like the stage rows), ``Filters.source`` the deals converted from a lead of that source ("direct":
+no lead). Each opportunity figure applies them in SQL (``_deal_conditions``), whatever the deal's
+state: the won / lost trend, win rate and top customers under "Negotiation" count the deals lost in
+Negotiation (a won deal sits in the won stage), the forecast and the closing chart only that
+stage's open deals. Activities follow their deal (a source also keeps the activities of its
+leads); leads have a source but no stage, so the lead figures follow a source filter and are None
+under a stage filter. The figure a filter comes from leaves it out, so that another bar or slice
+can still be picked: ``pipeline_by_stage`` keeps every stage and marks the chosen one
+``selected``, ``by_source`` the same for the chosen source. The report builder has no such filter
+(it groups by stage or source instead) and the help desk section follows only the date range.
 """
 
 from __future__ import annotations
@@ -100,6 +113,8 @@ class Filters:
     segment: str = ""  # customer.segment
     province: str = ""  # customer.province ("region")
     city: str = ""
+    stage_id: int | None = None  # a stage bar clicked: the deal's current stage (same-named stages too)
+    source: str = ""  # a source slice clicked: the source of the deal's lead, DIRECT for none
 
 
 NO_FILTERS = Filters()
@@ -135,9 +150,12 @@ def _hidden(session: Session, actor) -> _Hidden:
 
 
 def _allowed(session: Session, actor, f: Filters) -> Filters:
-    """Filtering by a customer field hidden from the actor would reveal it: that filter is ignored."""
+    """Filtering by a customer field or a lead source hidden from the actor would reveal it: that
+    filter is ignored."""
     fields = permissions.hidden(session, actor, "customers")
     ignored = {name: "" for name in ("segment", "province", "city") if getattr(f, name) and name in fields}
+    if f.source and "source" in permissions.hidden(session, actor, "leads"):
+        ignored["source"] = ""
     return replace(f, **ignored) if ignored else f
 
 
@@ -442,6 +460,38 @@ def _customer_clause(session: Session, f: Filters, column):
     return None if customers is None else column.in_(customers)
 
 
+def _same_named_stages(stage_id: int):
+    """The ids of the stages named like ``stage_id`` (every pipeline's copy of it), as a subquery."""
+    return select(Stage.id).where(Stage.name == select(Stage.name).where(Stage.id == stage_id).scalar_subquery())
+
+
+def _source_leads(source: str):
+    """The ids of the leads of a source, as a subquery."""
+    return select(Lead.id).where(Lead.source == source)
+
+
+def _deal_conditions(f: Filters) -> list:
+    """WHERE clauses on Opportunity for the click filters: its current stage, its lead's source."""
+    clauses = []
+    if f.stage_id is not None:
+        clauses.append(Opportunity.stage_id.in_(_same_named_stages(f.stage_id)))
+    if f.source:
+        clauses.append(Opportunity.lead_id == None if f.source == DIRECT else Opportunity.lead_id.in_(_source_leads(f.source)))  # noqa: E711
+    return clauses
+
+
+def _activity_deal_clause(f: Filters):
+    """An activity matches the click filters through its opportunity; under a source filter alone,
+    also through its lead (None: no click filter)."""
+    conditions = _deal_conditions(f)
+    if not conditions:
+        return None
+    deals = Activity.opportunity_id.in_(select(Opportunity.id).where(*conditions))
+    if f.stage_id is None and f.source != DIRECT:
+        return or_(deals, Activity.lead_id.in_(_source_leads(f.source)))
+    return deals
+
+
 def _team_members(team_id: int):
     return select(User.id).where(User.team_id == team_id)
 
@@ -461,12 +511,15 @@ def _opportunity_where(session: Session, actor, f: Filters, date_column=None) ->
     customers = _opportunity_customer_clause(session, f)
     if customers is not None:
         clauses.append(customers)
+    clauses += _deal_conditions(f)
     if date_column is not None:
         clauses += _range(date_column, f.date_from, f.date_to)
     return clauses
 
 
 def _lead_where(session: Session, actor, f: Filters, date_column=None) -> list:
+    """Visibility, team, owner, customer and source filters on leads (a lead has no stage: callers
+    leave lead figures out under a stage filter), and the date range on ``date_column``."""
     clauses = _visible(session, actor, "leads", Lead.owner_id)
     if f.team_id is not None:
         clauses.append(Lead.owner_id.in_(_team_members(f.team_id)))
@@ -475,6 +528,8 @@ def _lead_where(session: Session, actor, f: Filters, date_column=None) -> list:
     customers = _customer_clause(session, f, Lead.customer_id)
     if customers is not None:
         clauses.append(customers)
+    if f.source:
+        clauses.append(Lead.source == f.source if f.source != DIRECT else false())
     if date_column is not None:
         clauses += _range(date_column, f.date_from, f.date_to)
     return clauses
@@ -482,7 +537,7 @@ def _lead_where(session: Session, actor, f: Filters, date_column=None) -> list:
 
 def _activity_where(session: Session, actor, f: Filters, date_column=None) -> list:
     """Activities belong to their assignee; the customer filters match the activity's customer or
-    the customer of its opportunity."""
+    the customer of its opportunity, the click filters its opportunity (``_activity_deal_clause``)."""
     clauses = _visible(session, actor, "activities", Activity.assignee_id)
     if f.team_id is not None:
         clauses.append(Activity.assignee_id.in_(_team_members(f.team_id)))
@@ -491,6 +546,9 @@ def _activity_where(session: Session, actor, f: Filters, date_column=None) -> li
     customers = _activity_customer_clause(session, f)
     if customers is not None:
         clauses.append(customers)
+    deals = _activity_deal_clause(f)
+    if deals is not None:
+        clauses.append(deals)
     if date_column is not None:
         clauses += _range(date_column, f.date_from, f.date_to)
     return clauses
@@ -626,11 +684,15 @@ def pipeline_by_stage(session: Session, actor, f: Filters = NO_FILTERS, *, memo:
     """Open opportunities per stage, every stage of the pipeline present (zeros too), in stage order.
 
     Date range: the opportunity's ``created_at``. Keys: stage_id, stage, count, expected,
-    weighted (sum of expected_revenue × probability / 100, whole rupiah).
+    weighted (sum of expected_revenue × probability / 100, whole rupiah), selected.
+
+    The stage filter does not narrow this figure (every other filter does): every stage keeps its
+    numbers, so that another one can be clicked, and the chosen one has ``selected`` True.
     """
     _require(session, actor, "opportunities")
     hidden = _hidden(session, actor)
-    f = _allowed(session, actor, f)
+    chosen = _stage_name(session, f.stage_id)
+    f = replace(_allowed(session, actor, f), stage_id=None)
     groups = _groups(session, f, memo)
     totals = {g.id: [0, Decimal(0), Decimal(0)] for g in groups}
     if memo is not None and f.date_from is None and f.date_to is None:
@@ -654,9 +716,18 @@ def pipeline_by_stage(session: Session, actor, f: Filters = NO_FILTERS, *, memo:
             "count": totals[g.id][0],
             "expected": _shown(totals[g.id][1], hidden.money),
             "weighted": _shown(_weighted(totals[g.id][2]), hidden.weighted),
+            "selected": chosen is not None and g.name == chosen,
         }
         for g in groups
     ]
+
+
+def _stage_name(session: Session, stage_id: int | None) -> str | None:
+    """The name of the stage filter's stage ("" for an unknown id, None without a stage filter)."""
+    if stage_id is None:
+        return None
+    stage = session.get(Stage, int(stage_id))
+    return stage.name if stage is not None else ""
 
 
 def _narrow_to(year: int | None, quarter: int | None) -> tuple[date | None, date | None]:
@@ -754,14 +825,18 @@ def by_source(session: Session, actor, f: Filters = NO_FILTERS) -> list[dict]:
     """Opportunities by the source of the lead they came from ("direct" without a lead), most first.
 
     Date range: the opportunity's ``created_at`` (all states). Keys: source, count, won_count,
-    won_revenue, open_expected. Two queries: the direct ones need neither the lead join nor a GROUP BY.
-    Empty when the leads' source is hidden from the actor.
+    won_revenue, open_expected, selected. Two queries: the direct ones need neither the lead join
+    nor a GROUP BY. Empty when the leads' source is hidden from the actor.
+
+    The source filter does not narrow this figure (every other filter does): every source keeps
+    its slice, and the chosen one has ``selected`` True.
     """
     _require(session, actor, "opportunities")
     hidden = _hidden(session, actor)
     if hidden.source:
         return []
-    f = _allowed(session, actor, f)
+    chosen = f.source
+    f = replace(_allowed(session, actor, f), source="")
     won = Opportunity.state == "won"
     measures = (
         func.count(Opportunity.id),
@@ -785,6 +860,7 @@ def by_source(session: Session, actor, f: Filters = NO_FILTERS) -> list[dict]:
             "won_count": int(won_count or 0),
             "won_revenue": _shown(_money(won_revenue), hidden.money),
             "open_expected": _shown(_money(open_expected), hidden.money),
+            "selected": bool(chosen) and name == chosen,
         }
         for name, count, won_count, won_revenue, open_expected in [(DIRECT, *direct), *linked]
         if count
@@ -927,7 +1003,8 @@ def performance(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict 
     - activities_done: done activities assigned to them, date range on ``due_at``;
     - leads_total, leads_converted (status "converted"), conversion_rate: leads they own, date
       range on the lead's ``created_at``.
-    Lead and activity figures are None for an actor who may not read those modules.
+    Lead and activity figures are None for an actor who may not read those modules; lead figures
+    are None under a stage filter too (a lead has no stage).
     Sorted by won revenue (won deals when revenue is hidden), then name.
     """
     _require(session, actor, "opportunities")
@@ -965,7 +1042,7 @@ def performance(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict 
             ).all()
         for user_id, count in done:
             row(user_id)["activities_done"] = int(count)
-    may_read_leads = permissions.can(session, actor, "leads", "read")
+    may_read_leads = permissions.can(session, actor, "leads", "read") and f.stage_id is None
     if may_read_leads:
         leads = session.exec(
             select(Lead.owner_id, func.count(Lead.id), func.sum(case((Lead.status == "converted", 1), else_=0)))
@@ -1094,6 +1171,8 @@ def drilldown(
     when given; else ``closed_at`` for won / lost deals, ``expected_closing`` when ``period`` is given
     (the pipeline by period), ``created_at`` otherwise (pipeline by stage, by source).
     ``stage_id`` spans the stages of the same name when no team is chosen (like the figures).
+    The click filters of ``f`` (stage, source) apply too: with ``source`` or ``stage_id`` the list
+    is the intersection.
 
     Returns {rows, total, page, per_page}; a row has id, name, customer, stage, expected_revenue,
     probability, expected_closing (each None when hidden from the actor), owner, state, and
@@ -1180,6 +1259,7 @@ def sales_dashboard(session: Session, actor, f: Filters = NO_FILTERS, today: dat
     rows share them), plus the small stage and user look-ups. With a customer filter (segment,
     province, city) the matching customers and opportunities are first written to temporary tables
     (``_customer_scope``), and the done and overdue activities are read in one pass: eight queries.
+    With a stage filter the pipeline by stage reads its own (unfiltered by stage) rows: one more.
 
     ``today`` (Jakarta) starts the forecast; ``now`` (default: the current time) is when activities become overdue.
     ``overdue_activities`` is None for an actor who may not read activities.
@@ -1689,7 +1769,8 @@ def run_report(session: Session, actor, spec: ReportSpec, filters: Filters | Non
     ``group2_labels``: the second grouping's values in their order (for the pivot's columns).
     """
     _check_access(session, actor, spec)
-    f = _allowed(session, actor, filters or NO_FILTERS)
+    # the dashboard's click filters are groupings here (stage, source): not a filter of the builder
+    f = replace(_allowed(session, actor, filters or NO_FILTERS), stage_id=None, source="")
     limit = max(1, min(int(limit), 5000))
     query = _ReportQuery(session, spec.module)
     query.add_group(spec.group_by, spec.granularity, lang)

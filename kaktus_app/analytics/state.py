@@ -1,7 +1,10 @@
 """The sales dashboard's state: filter values, a few small figure dicts, the drill-down list.
 
 Every number comes from ``analytics.service`` (SQL aggregates); this state only keeps what the page
-shows and turns clicks into the next service call.
+shows and turns clicks into the next service call. A click on a stage bar (or a stage's part of a
+month in the closing chart) or on a source slice sets a click filter (``stage_id`` / ``source``,
+shown as a removable chip) that every other figure follows, and opens the list of its deals. Click
+filters last for the visit: opening the dashboard again starts without them.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ class DashboardState(rx.State):
     owner_id: str = ""
     segment: str = ""
     province: str = ""
+    # click filters (a stage bar, a source slice): the id / code, and the label of its chip
+    stage_id: str = ""
+    stage_name: str = ""
+    source: str = ""
+    source_label: str = ""
     date_error: str = ""
     owners: list[dict[str, str]] = []
     teams: list[dict[str, str]] = []
@@ -107,7 +115,12 @@ class DashboardState(rx.State):
             owner_id=int(self.owner_id) if self.owner_id.isdigit() else None,
             segment=self.segment,
             province=self.province,
+            stage_id=int(self.stage_id) if self.stage_id.isdigit() else None,
+            source=self.source,
         )
+
+    def _clear_click_filters(self) -> None:
+        self.stage_id = self.stage_name = self.source = self.source_label = ""
 
     @rx.var
     def period_crumbs(self) -> list[dict[str, str]]:
@@ -148,9 +161,11 @@ class DashboardState(rx.State):
         self._customer_ids = [r["customer_id"] for r in reversed(top)]
         self.fig_top = charts.top_customers(top, lang)
         win = result["win_rate"]
-        open_count = sum(r["count"] for r in stages)
-        expected = None if any(r["expected"] is None for r in stages) else sum((r["expected"] for r in stages), start=0)
-        weighted = None if any(r["weighted"] is None for r in stages) else sum((r["weighted"] for r in stages), start=0)
+        # the stage chart keeps every stage under a stage filter: the open-pipeline tiles are the chosen one's
+        chosen = [r for r in stages if r["selected"]] if filters.stage_id is not None else stages
+        open_count = sum(r["count"] for r in chosen)
+        expected = None if any(r["expected"] is None for r in stages) else sum((r["expected"] for r in chosen), start=0)
+        weighted = None if any(r["weighted"] is None for r in stages) else sum((r["weighted"] for r in chosen), start=0)
         overdue = result["overdue_activities"]
         self.kpis = {
             "open_count": str(open_count),
@@ -164,8 +179,10 @@ class DashboardState(rx.State):
         self.performance = [
             {
                 "user_id": str(p["user_id"]), "name": p["name"] or "—", "won_revenue": charts.money_text(p["won_revenue"]),
-                "won_count": str(p["won_count"]), "open_count": str(p["open_count"]), "activities_done": str(p["activities_done"]),
-                "leads": f"{p['leads_converted']} / {p['leads_total']}", "conversion": charts.percent_text(p["conversion_rate"]),
+                "won_count": str(p["won_count"]), "open_count": str(p["open_count"]),
+                "activities_done": "—" if p["activities_done"] is None else str(p["activities_done"]),
+                "leads": "—" if p["leads_total"] is None else f"{p['leads_converted']} / {p['leads_total']}",
+                "conversion": charts.percent_text(p["conversion_rate"]),
             }
             for p in result["performance"]
         ]
@@ -195,12 +212,17 @@ class DashboardState(rx.State):
         self.drill_total = result["total"]
         self.drill_pages = max(1, -(-result["total"] // result["per_page"]))
 
-    async def _open_drill(self, title: str, **params):
+    async def _open_drill(self, title: str, *, refilter: bool = False, **params):
+        """Open the list of the deals behind a figure; ``refilter``: a click filter changed, so
+        every figure is reloaded first (the list with them)."""
         self._drill = params
         self.drill_title = title
         self.drill_page = 1
         self.drill_open = True
-        await self._load_drill()
+        if refilter:
+            await self._reload()
+        else:
+            await self._load_drill()
         return rx.scroll_to("drill-panel")
 
     # ------------------------------------------------------------------------------ events
@@ -219,6 +241,10 @@ class DashboardState(rx.State):
         if query_param(self, "owner").isdigit():
             self.owner_id = query_param(self, "owner")
         self.drill_open = False
+        self._clear_click_filters()
+        if query_param(self, "stage").isdigit():  # as a click on that stage's bar: filtered, and its deals listed
+            self.stage_id = query_param(self, "stage")
+            self.stage_name = next((s["name"] for s in options.get("stages", []) if str(s["id"]) == self.stage_id), "")
         await self._reload()
         self.pinned = [
             {
@@ -227,10 +253,8 @@ class DashboardState(rx.State):
             }
             for item in await db.run(service.dashboard_reports, actor, lang)
         ]
-        if query_param(self, "stage").isdigit():
-            stage_id = int(query_param(self, "stage"))
-            name = next((s["name"] for s in options.get("stages", []) if s["id"] == stage_id), "")
-            return await self._open_drill(translate("analytics.drill_stage", lang, stage=name), stage_id=stage_id, state="open")
+        if self.stage_id:
+            return await self._open_drill(translate("analytics.drill_stage", lang, stage=self.stage_name), stage_id=int(self.stage_id), state="open")
 
     @rx.event
     async def set_quick(self, pick: str | list[str]):
@@ -265,7 +289,19 @@ class DashboardState(rx.State):
     async def clear_filters(self):
         self.quick, self.date_from, self.date_to = "all", "", ""
         self.team_id = self.owner_id = self.segment = self.province = ""
+        self._clear_click_filters()
         self.date_error = ""
+        await self._reload()
+
+    @rx.event
+    async def remove_click_filter(self, name: str):
+        """The × of a click filter's chip: the figures without it (an open list stays as it is)."""
+        if name == "stage":
+            self.stage_id = self.stage_name = ""
+        elif name == "source":
+            self.source = self.source_label = ""
+        else:
+            return
         await self._reload()
 
     @rx.event
@@ -276,12 +312,14 @@ class DashboardState(rx.State):
         if index is None or index >= len(self._stage_ids):
             return
         lang = await current_lang(self)
-        stage = points[0].get("x") or ""
-        return await self._open_drill(translate("analytics.drill_stage", lang, stage=stage), stage_id=self._stage_ids[index], state="open")
+        stage = str(points[0].get("x") or "")
+        self.stage_id, self.stage_name = str(self._stage_ids[index]), stage
+        return await self._open_drill(translate("analytics.drill_stage", lang, stage=stage), refilter=True, stage_id=self._stage_ids[index], state="open")
 
     @rx.event
     async def click_period(self, points: list[dict]):
-        """A bar of the closing-period chart: zoom year -> quarter -> month, then list the deals."""
+        """A bar of the closing-period chart: zoom year -> quarter -> month; a month's stage then
+        filters the dashboard to that stage and lists that stage's deals closing in the month."""
         if not points:
             return
         label = str(points[0].get("x") or "")
@@ -297,9 +335,11 @@ class DashboardState(rx.State):
             return
         stage_id = self._period_stage_ids[curve] if curve is not None and curve < len(self._period_stage_ids) else None
         stage = next((d["name"] for i, d in enumerate(self.fig_period.get("data", [])) if i == curve), "")
+        if stage_id is not None:
+            self.stage_id, self.stage_name = str(stage_id), stage
         return await self._open_drill(
             translate("analytics.drill_stage_period", lang, stage=stage, period=label),
-            stage_id=stage_id, period=label, granularity="month", state="open",
+            refilter=stage_id is not None, stage_id=stage_id, period=label, granularity="month", state="open",
         )
 
     @rx.event
@@ -328,7 +368,8 @@ class DashboardState(rx.State):
         lang = await current_lang(self)
         source = self._sources[index]
         label = translate("analytics.direct", lang) if source == "direct" else translate(f"leads.source.{source}", lang)
-        return await self._open_drill(translate("analytics.drill_source", lang, source=label), source=source)
+        self.source, self.source_label = source, label
+        return await self._open_drill(translate("analytics.drill_source", lang, source=label), refilter=True, source=source)
 
     @rx.event
     async def click_trend(self, points: list[dict]):

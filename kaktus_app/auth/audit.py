@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from kaktus_app.auth.models import AUDIT_ACTIONS, AuditLog, User
 from kaktus_app.errors import PermissionDenied
 from kaktus_app.i18n import JAKARTA, format_datetime, translate, utcnow
-from kaktus_app.paging import page_of
+from kaktus_app.paging import batches, page_of
 
 current_actor: ContextVar = ContextVar("kaktus_current_actor", default=None)
 
@@ -39,7 +39,7 @@ IGNORED_FIELDS = {
 }
 SECRET_FIELDS = {"password_hash", "totp_secret"}
 LABEL_FIELDS = ("number", "name", "title", "summary", "username", "code", "description", "company_name")
-MODULES = sorted(set(AUDITED.values()) | {"auth", "exports"})
+MODULES = sorted(set(AUDITED.values()) | {"auth", "exports", "audit"})  # "audit": exports of the trail itself
 
 
 def _value(value) -> str:
@@ -192,17 +192,35 @@ def _describe(changes: str, lang: str, limit: int = 6) -> list[dict]:
     return rows
 
 
+def require_admin(actor) -> None:
+    """The audit trail is for administrators only (its page, its search and its export)."""
+    if not actor.is_admin:
+        raise PermissionDenied()
+
+
 def search(
     session: Session, actor, *, text: str = "", user_id=None, action: str = "", module: str = "", date_from: date | None = None,
     date_to: date | None = None, page: int = 1, page_size: int = 50, lang: str = "en",
 ) -> dict:
     """Admins search the trail, newest first."""
-    if not actor.is_admin:
-        raise PermissionDenied()
+    filtered, order_by = _search_query(
+        actor, dict(text=text, user_id=user_id, action=action, module=module, date_from=date_from, date_to=date_to)
+    )
+    at = page_of(session, filtered(select(AuditLog.id)), page, page_size)
+    rows = session.exec(filtered(select(AuditLog)).order_by(*order_by).offset(at.offset).limit(at.size)).all()
+    return at.result(_search_rows(rows, lang))
+
+
+def _search_query(actor, filters: dict):
+    """The trail's filter (text, user, action, module, Jakarta days) and its order, newest first;
+    administrators only."""
+    require_admin(actor)
+    text, user_id, action, module = (filters.get("text") or "").strip(), filters.get("user_id"), filters.get("action"), filters.get("module")
+    date_from, date_to = filters.get("date_from"), filters.get("date_to")
 
     def filtered(query):
-        if text.strip():
-            pattern = f"%{text.strip().lower()}%"
+        if text:
+            pattern = f"%{text.lower()}%"
             query = query.where(or_(func.lower(AuditLog.record_label).like(pattern), func.lower(AuditLog.username).like(pattern), func.lower(AuditLog.detail).like(pattern)))
         if user_id not in (None, ""):
             query = query.where(AuditLog.user_id == int(user_id))
@@ -216,19 +234,37 @@ def search(
             query = query.where(AuditLog.at < datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=JAKARTA))
         return query
 
-    at = page_of(session, filtered(select(AuditLog.id)), page, page_size)
-    rows = session.exec(filtered(select(AuditLog)).order_by(AuditLog.id.desc()).offset(at.offset).limit(at.size)).all()
-    return at.result(
-        [
-            {
-                "id": r.id, "when": format_datetime(r.at, lang), "who": r.username or translate("audit.system", lang),
-                "action": r.action, "action_label": translate(f"audit.action.{r.action}", lang), "module": r.module,
-                "module_label": translate(f"audit.module.{r.module}", lang), "record_id": r.record_id or 0, "label": r.record_label,
-                "changes": _describe(r.changes, lang), "detail": r.detail,
-            }
-            for r in rows
-        ]
-    )
+    return filtered, [AuditLog.id.desc()]
+
+
+def _search_rows(rows, lang: str) -> list[dict]:
+    return [
+        {
+            "id": r.id, "when": format_datetime(r.at, lang), "who": r.username or translate("audit.system", lang),
+            "action": r.action, "action_label": translate(f"audit.action.{r.action}", lang), "module": r.module,
+            "module_label": translate(f"audit.module.{r.module}", lang), "record_id": r.record_id or 0, "label": r.record_label,
+            "changes": _describe(r.changes, lang), "detail": r.detail,
+        }
+        for r in rows
+    ]
+
+
+def _changes_text(row: dict) -> str:
+    """The "Changes" cell as the page shows it: one line per field (``field: old → new``, or the
+    "+ N more fields" note), then the detail."""
+    lines = [c["field"] if c["old"] == "" and c["new"] == "" else f"{c['field']}: {c['old']} → {c['new']}" for c in row["changes"]]
+    if row["detail"]:
+        lines.append(row["detail"])
+    return "\n".join(lines)
+
+
+def iter_search(session: Session, actor, *, filters: dict, lang: str = "en"):
+    """Every entry the trail's filters select, newest first, as list rows (with the "Changes" cell
+    as text), read in batches (exports: the whole result is never in memory)."""
+    filtered, order_by = _search_query(actor, filters)
+    for rows in batches(session, filtered(select(AuditLog)).order_by(*order_by)):
+        for row in _search_rows(rows, lang):
+            yield row | {"changes_text": _changes_text(row)}
 
 
 def record_changes(session: Session, module: str, record_id: int, limit: int = 100) -> list[AuditLog]:

@@ -11,6 +11,7 @@ from kaktus_app.layout import staff_page
 from kaktus_app.ui.components import (
     card,
     data_table,
+    export_menu,
     field,
     page_header,
     pagination,
@@ -127,7 +128,7 @@ def audit_page() -> rx.Component:
         )
 
     return rx.vstack(
-        page_header(t("audit.title"), subtitle=t("audit.subtitle")),
+        page_header(t("audit.title"), export_menu(A, "audit"), subtitle=t("audit.subtitle")),
         rx.cond(
             A.allowed,
             rx.vstack(

@@ -50,8 +50,16 @@ class AuthState(rx.State):
 
     @rx.var
     def export_modules(self) -> list[str]:
-        """The modules whose lists this user may export (always a list, also before the login)."""
-        return [module for module, actions in self.perm_can.items() if "export" in actions]
+        """The modules whose lists this user may export (always a list, also before the login): those
+        with the export right, the exports of a list named otherwise than its permission module
+        (purchase orders: purchasing) and, for administrators, the audit trail."""
+        from kaktus_app.integration.service import EXPORTS
+
+        modules = [module for module, actions in self.perm_can.items() if "export" in actions]
+        modules += [name for name, (permission, *_rest) in EXPORTS.items() if name not in modules and permission in modules]
+        if self.user_role == "admin":  # as audit.require_admin (the service checks again)
+            modules.append("audit")
+        return modules
 
     @rx.var
     def can_edit_products(self) -> bool:
@@ -181,23 +189,25 @@ class AuditState(PagedListState, rx.State):
     date_to: str = ""
     users: list[dict] = []
     allowed: bool = True
+    EXPORT_MODULE = "audit"
 
-    async def _reload(self):
+    def _export_filters(self) -> dict:
+        """The trail's filters as audit.search takes them (a date that does not parse is no filter)."""
         from kaktus_app.validation import FieldError, parse_date
 
+        try:
+            start, end = parse_date(self.date_from), parse_date(self.date_to)
+        except FieldError:
+            start = end = None
+        return {"text": self.text, "user_id": self.user_filter or None, "action": self.action, "module": self.module, "date_from": start, "date_to": end}
+
+    async def _reload(self):
         try:
             actor = await require_actor(self)
         except DomainError:
             return
         try:
-            start, end = parse_date(self.date_from), parse_date(self.date_to)
-        except FieldError:
-            start = end = None
-        try:
-            result = await db.run(
-                audit.search, actor, text=self.text, user_id=self.user_filter or None, action=self.action, module=self.module,
-                date_from=start, date_to=end, page=self.page, lang=await current_lang(self),
-            )
+            result = await db.run(audit.search, actor, **self._export_filters(), page=self.page, lang=await current_lang(self))
         except DomainError:
             self.allowed, self.rows = False, []
             return

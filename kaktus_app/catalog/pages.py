@@ -581,7 +581,11 @@ def _po_badge(state: rx.Var, label: rx.Var) -> rx.Component:
 @staff_page("/purchase-orders", "catalog.purchase_orders", on_load=POS.load)
 def purchase_orders() -> rx.Component:
     return rx.vstack(
-        page_header(t("catalog.purchase_orders"), rx.link(rx.button(rx.icon("truck", size=16), t("catalog.vendors"), variant="soft"), href="/vendors")),
+        page_header(
+            t("catalog.purchase_orders"),
+            export_menu(POS, "purchase_orders"),
+            rx.link(rx.button(rx.icon("truck", size=16), t("catalog.vendors"), variant="soft"), href="/vendors"),
+        ),
         data_table(
             [plain_header("documents.number"), plain_header("catalog.po_vendor"), plain_header("documents.date"), plain_header("documents.total"), plain_header("sales.state")],
             POS.orders,

@@ -673,15 +673,34 @@ def set_po_state(session: Session, actor: Actor, po_id: int, target: str) -> Pur
 
 
 def list_purchase_orders(session: Session, lang: str = "en", limit: int = 100) -> list[dict]:
-    vendors = {v.id: v.name for v in session.exec(select(Vendor))}
+    """The purchase order list: the newest ``limit`` orders."""
+    return _po_rows(session, session.exec(_po_query().limit(limit)).all(), lang)
+
+
+def _po_query():
+    """The purchase order list's query: every order, newest first (the list has no filter, no sort
+    and no sharing rule: purchasing is shared by nature)."""
+    return select(PurchaseOrder).order_by(PurchaseOrder.id.desc())
+
+
+def _po_rows(session: Session, rows, lang: str) -> list[dict]:
+    vendors = {v.id: v.name for v in session.exec(select(Vendor).where(Vendor.id.in_({po.vendor_id for po in rows})))}
     return [
         {
             "id": po.id, "number": po.number, "vendor": vendors.get(po.vendor_id, ""), "state": po.state,
             "state_label": translate(f"catalog.po_state.{po.state}", lang), "date": format_date(po.order_date, lang),
             "total_label": format_idr(po.total),
         }
-        for po in session.exec(select(PurchaseOrder).order_by(PurchaseOrder.id.desc()).limit(limit))
+        for po in rows
     ]
+
+
+def iter_purchase_orders(session: Session, actor: Actor, *, lang: str = "en"):
+    """Every purchase order of the list (all of them, not only the newest the page shows), in its
+    order, as list rows, read in batches (exports: the whole result is never in memory; the
+    purchasing export right is checked by the export)."""
+    for rows in batches(session, _po_query()):
+        yield from _po_rows(session, rows, lang)
 
 
 def get_purchase_order(session: Session, po_id: int, lang: str = "en") -> dict:

@@ -345,10 +345,13 @@ class VendorState(rx.State):
         await self._reload()
 
 
-class PurchaseOrdersState(rx.State):
+class PurchaseOrdersState(PagedListState, rx.State):
+    """/purchase-orders: the newest orders (no filter, no paging); "Export" gives every order."""
+
     orders: list[dict] = []
     vendors: list[dict] = []
     errors: dict[str, str] = {}
+    EXPORT_MODULE = "purchase_orders"
 
     @rx.event
     async def load(self):

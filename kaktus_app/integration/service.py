@@ -166,7 +166,10 @@ def activities_ical(session: Session, actor: Actor, *, now: datetime | None = No
 EXPORT_FORMATS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 EXPORT_TTL = timedelta(minutes=10)  # an export file waits this long for its download
 EXPORT_SUBFOLDER = "exports"  # under the app's upload folder, which the backend serves
-# module -> (permission module, rows(session, actor, filters, sort, desc, lang), columns: (row key, label key, value pattern))
+# module -> (permission module, rows(session, actor, filters, sort, desc, lang), columns: (row key, label key, value pattern)[, options])
+# options (for a list that is not one permission module's): "check": check(session, actor), raising
+# PermissionDenied, instead of the permission module's export right; "trail": the module the export is
+# recorded under in the audit trail, instead of the permission module.
 EXPORTS: dict[str, tuple] = {
     "customers": ("customers", lambda s, a, f, sort, desc, lang: customers.iter_customers(s, a, filters=f, sort=sort or "name", desc=desc, lang=lang), (
         ("name", "common.name", ""), ("kind", "customers.kind", "customers.kind.{}"), ("segment", "customers.segment", "customers.segment.{}"),
@@ -208,6 +211,15 @@ EXPORTS: dict[str, tuple] = {
         ("date", "documents.date", ""), ("due", "documents.due_date", ""), ("total_label", "documents.total", ""),
         ("balance_label", "documents.balance_due", ""), ("state_label", "sales.state", ""),
     )),
+    "purchase_orders": ("purchasing", lambda s, a, f, sort, desc, lang: _catalog().iter_purchase_orders(s, a, lang=lang), (
+        ("number", "documents.number", ""), ("vendor", "catalog.po_vendor", ""), ("date", "documents.date", ""),
+        ("total_label", "documents.total", ""), ("state_label", "sales.state", ""),
+    ), {"trail": "purchase_orders"}),
+    # administrators only, as the trail's page and search (not a permission module: no export right)
+    "audit": ("audit", lambda s, a, f, sort, desc, lang: audit.iter_search(s, a, filters=f, lang=lang), (
+        ("when", "audit.when", ""), ("who", "audit.who", ""), ("action_label", "audit.action", ""), ("module_label", "audit.module", ""),
+        ("label", "audit.record", ""), ("changes_text", "audit.changes", ""),
+    ), {"check": lambda s, a: audit.require_admin(a)}),
 }
 
 
@@ -265,15 +277,19 @@ def export_list(session: Session, actor: Actor, module: str, *, filters: dict, s
     """Write what a list shows — its filters and order, the visible columns, the actor's permissions —
     to a CSV (UTF-8 with BOM, ";" separated, as Indonesian Excel opens it) or XLSX file in ``folder``.
     Rows are read from the database in batches and written as they come, so the result is never all
-    in memory. Returns (download name, the file's name in ``folder``). Needs the module's export right;
-    written to the audit trail."""
+    in memory. Returns (download name, the file's name in ``folder``). Needs the module's export right
+    (or the export's own check: the audit trail is for administrators); written to the audit trail."""
     import csv
     import secrets
 
     if module not in EXPORTS or fmt not in EXPORT_FORMATS:
         raise DomainError("integration.error.export_unknown")
-    permission, rows, columns = EXPORTS[module]
-    permissions.require(session, actor, permission, "export")
+    permission, rows, columns, *extra = EXPORTS[module]
+    options = extra[0] if extra else {}
+    if "check" in options:
+        options["check"](session, actor)
+    else:
+        permissions.require(session, actor, permission, "export")
     folder = export_folder(folder)
     skip = _hidden_columns(session, actor, permission, columns)
     columns = [c for c in columns if c[0] not in skip]
@@ -298,7 +314,7 @@ def export_list(session: Session, actor: Actor, module: str, *, filters: dict, s
             sheet.append([_cell(row.get(key), values, lang) for key, _label, values in columns])
             count += 1
         book.save(path)
-    audit.record(session, actor, "export", permission, label=translate("integration.export_label", lang, count=count), detail=fmt)
+    audit.record(session, actor, "export", options.get("trail", permission), label=translate("integration.export_label", lang, count=count), detail=fmt)
     name = f"{translate(f'integration.sheet.{module}', lang).lower().replace(' ', '-')}-{utcnow().strftime('%Y%m%d')}.{fmt}"
     return name, path.name
 

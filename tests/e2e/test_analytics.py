@@ -1,5 +1,6 @@
 """Managers' view in the browser: the sales dashboard draws real plotly charts, a click on a stage bar
-lists that stage's deals, the date filter changes the figures; the report builder saves, pins and
+lists that stage's deals and filters the other figures until its chip is removed, the date filter
+changes the figures; the report builder saves, pins and
 exports; the map draws Indonesia, the customers and the province totals with the network blocked,
 and a box selection lists the customers inside it."""
 
@@ -175,3 +176,37 @@ def test_map_draws_offline_and_a_box_selection_lists_customers(app_server, new_u
     expect(page.locator(".selected-row").first).to_be_visible()
     expect(page.locator("#selection-panel")).to_contain_text("Jakarta")
     assert blocked == []
+
+
+def test_a_stage_click_filters_the_dashboard_until_its_chip_is_removed(app_server, new_user_context):
+    admin = new_user_context("admin")
+    _open(admin, "/dashboard")
+    stage_chart = admin.locator("#chart-stage")
+    expect(stage_chart.locator(".main-svg").first).to_be_visible(timeout=20_000)
+    stages = ["New", "Qualified", "Proposition", "Negotiation", "Won"]
+    expect(stage_chart.locator(".xtick text")).to_have_text(stages)
+    closed = "SELECT COALESCE(SUM(CASE WHEN o.state = 'won' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN o.state = 'lost' THEN 1 ELSE 0 END), 0) FROM opportunity o JOIN stage s ON s.id = o.stage_id WHERE o.closed_at IS NOT NULL"
+    open_count = app_server.query("SELECT COUNT(*) FROM opportunity WHERE state = 'open'")[0][0]
+    won, lost = app_server.query(closed)[0]
+    expect(admin.locator("#kpi-open")).to_have_text(str(open_count))
+    expect(admin.locator("#kpi-won-lost")).to_have_text(f"{won} / {lost}")
+
+    # a click on the Negotiation bar lists its open deals and turns the other figures to Negotiation's deals
+    negotiation = app_server.query(
+        "SELECT COUNT(*) FROM opportunity o JOIN stage s ON s.id = o.stage_id WHERE s.name = 'Negotiation' AND o.state = 'open'"
+    )[0][0]
+    won_there, lost_there = app_server.query(closed + " AND s.name = 'Negotiation'")[0]
+    assert 0 < negotiation < open_count and (won_there, lost_there) != (won, lost)
+    _click_center(admin, stage_chart.locator(".barlayer .trace").first.locator(".point path").nth(3))
+    expect(admin.locator("#chip-stage")).to_have_text("Stage: Negotiation")
+    expect(admin.locator("#drill-title")).to_contain_text("Negotiation")
+    expect(admin.locator("#drill-total")).to_have_text(str(negotiation))
+    expect(admin.locator("#kpi-open")).to_have_text(str(negotiation))
+    expect(admin.locator("#kpi-won-lost")).to_have_text(f"{won_there} / {lost_there}")
+    expect(stage_chart.locator(".xtick text")).to_have_text(stages)  # the stage chart keeps every stage to pick another
+
+    # removing the chip brings every figure back
+    admin.locator("#chip-stage-remove").click()
+    expect(admin.locator("#chip-stage")).to_have_count(0)
+    expect(admin.locator("#kpi-open")).to_have_text(str(open_count))
+    expect(admin.locator("#kpi-won-lost")).to_have_text(f"{won} / {lost}")

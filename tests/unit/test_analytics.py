@@ -1,12 +1,14 @@
 """Analytics: every dashboard figure against an independent pandas computation over the raw tables,
 filters, record visibility and hidden fields, drill-downs that add up to their figure, the report
-builder (against pandas groupby), pivot, CSV / XLSX export, and saved reports with their ownership."""
+builder (against pandas groupby), pivot, CSV / XLSX export, and saved reports with their ownership.
+The click filters (stage, source) against pandas over the same data, figure by figure."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -88,7 +90,7 @@ def _frames(session) -> dict[str, pd.DataFrame]:
     users = read("SELECT id, full_name, team_id FROM app_user")
     lead = read("SELECT id, source, status, owner_id, customer_id, created_at FROM lead")
     opp = read("SELECT * FROM opportunity")
-    act = read("SELECT id, assignee_id, done, due_at, customer_id, opportunity_id FROM activity")
+    act = read("SELECT id, assignee_id, done, due_at, customer_id, opportunity_id, lead_id FROM activity")
     opp["er"] = opp["expected_revenue"].map(_dec)
     opp["probability"] = opp["probability"].astype(int)
     opp["closing"] = opp["expected_closing"].map(_day)
@@ -563,6 +565,223 @@ def test_lead_and_activity_figures_with_a_customer_filter_match_pandas(data, adm
     open_deals = opp[opp["customer_id"].isin(corporate) & (opp["state"] == "open")]
     assert drill["total"] == len(open_deals) <= 100 and {r["id"] for r in drill["rows"]} == set(open_deals["id"])
     assert _scope_tables_left(data) == []
+
+
+# ----------------------------------------------------------------- click filters: stage and source
+
+
+def _clicked(frames: dict, stage: str | None = None, source: str | None = None) -> tuple:
+    """What a click filter keeps, worked out in pandas: the deals by current stage name and by lead
+    source; the activities through their deal (under a source alone, through their lead too); the
+    leads by source (None under a stage filter: a lead has no stage)."""
+    opp, act, lead = frames["opp"], frames["act"], frames["lead"]
+    deals = opp
+    if stage:
+        deals = deals[deals["stage_name"] == stage]
+    if source:
+        deals = deals[deals["source"] == source]
+    acts = act
+    if stage or source:
+        through = act["opportunity_id"].isin(set(deals["id"]))
+        if source and not stage and source != "direct":
+            through |= act["lead_id"].isin(set(lead.loc[lead["source"] == source, "id"]))
+        acts = act[through]
+    leads = None if stage else (lead[lead["source"] == source] if source else lead)
+    return deals, acts, leads
+
+
+def _board_reference(frames: dict, today: date, now: datetime, stage: str | None = None, source: str | None = None) -> dict:
+    """Every dashboard figure in pandas for a click filter (the shape of ``_board_shape``). The
+    stage chart leaves the stage filter out, the source chart the source filter."""
+    deals, acts, leads = _clicked(frames, stage, source)
+    open_ = deals[deals["state"] == "open"]
+    dated = open_[open_["closing"].notna()].copy()
+    dated["period"] = dated["closing"].map(lambda d: _label(d, "month"))
+    undated = open_[open_["closing"].isna()]
+    by_source = _clicked(frames, stage, None)[0]
+    closed = deals[deals["state"].isin(["won", "lost"]) & deals["closed_at"].notna()].copy()
+    closed["period"] = closed["closed_at_local"].map(_month)
+    won = deals[deals["state"] == "won"]
+    start = today.replace(day=1)
+    months = [_label(date(start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1, 1), "month") for i in range(6)]
+    stats: dict[int, dict] = {}
+
+    def row(uid) -> dict:
+        return stats.setdefault(int(uid), {"won_revenue": ZERO, "won_count": 0, "open_count": 0, "activities_done": 0, "leads_total": 0, "leads_converted": 0})
+
+    for uid, g in won[won["owner_id"].notna()].groupby("owner_id"):
+        row(uid).update(won_revenue=sum(g["er"], ZERO), won_count=len(g))
+    for uid, g in open_[open_["owner_id"].notna()].groupby("owner_id"):
+        row(uid)["open_count"] = len(g)
+    for uid, g in acts[acts["done"] & acts["assignee_id"].notna()].groupby("assignee_id"):
+        row(uid)["activities_done"] = len(g)
+    if leads is None:
+        for values in stats.values():
+            values.update(leads_total=None, leads_converted=None)
+    else:
+        for uid, g in leads[leads["owner_id"].notna()].groupby("owner_id"):
+            row(uid).update(leads_total=len(g), leads_converted=int((g["status"] == "converted").sum()))
+    overdue = acts[~acts["done"] & (acts["due_at"] < pd.Timestamp(now))]
+    return {
+        "stages": _pipeline_reference(_clicked(frames, None, source)[0]),
+        "periods": {(p, s): (len(g), sum(g["er"], ZERO), _weighted(g)) for (p, s), g in dated.groupby(["period", "stage_name"])},
+        "undated": {"count": len(undated), "expected": sum(undated["er"], ZERO), "weighted": _weighted(undated)},
+        "sources": {
+            s: (len(g), int((g["state"] == "won").sum()), sum(g.loc[g["state"] == "won", "er"], ZERO), sum(g.loc[g["state"] == "open", "er"], ZERO))
+            for s, g in by_source.groupby("source")
+        },
+        "closed": (int((closed["state"] == "won").sum()), int((closed["state"] == "lost").sum())),
+        "forecast": {m: (sum(g["er"], ZERO), _weighted(g)) for m, g in ((m, dated[dated["period"] == m]) for m in months)},
+        "trend": {
+            p: (int((g["state"] == "won").sum()), sum(g.loc[g["state"] == "won", "er"], ZERO), int((g["state"] == "lost").sum()))
+            for p, g in closed.groupby("period")
+        },
+        "top": sorted(
+            ((int(cid), sum(g["er"], ZERO), len(g)) for cid, g in won[won["customer_id"].notna()].groupby("customer_id")),
+            key=lambda t: (-t[1], -t[2], t[0]),
+        )[:10],
+        "performance": stats,
+        "overdue": (len(overdue), {(None if pd.isna(uid) else int(uid)): len(g) for uid, g in overdue.groupby("assignee_id", dropna=False)}),
+    }
+
+
+def _board_shape(board: dict) -> dict:
+    keys = ("won_revenue", "won_count", "open_count", "activities_done", "leads_total", "leads_converted")
+    return {
+        "stages": _figures(board["pipeline_by_stage"]),
+        "periods": {(r["period"], r["stage"]): (r["count"], r["expected"], r["weighted"]) for r in board["pipeline_by_period"]},
+        "undated": board["pipeline_without_closing"],
+        "sources": {r["source"]: (r["count"], r["won_count"], r["won_revenue"], r["open_expected"]) for r in board["by_source"]},
+        "closed": (board["win_rate"]["won"], board["win_rate"]["lost"]),
+        "forecast": {r["month"]: (r["expected"], r["weighted"]) for r in board["forecast"]},
+        "trend": {r["period"]: (r["won_count"], r["won_revenue"], r["lost_count"]) for r in board["won_lost_trend"] if r["won_count"] or r["lost_count"]},
+        "top": [(r["customer_id"], r["won_revenue"], r["won_count"]) for r in board["top_customers"]],
+        "performance": {r["user_id"]: {k: r[k] for k in keys} for r in board["performance"]},
+        "overdue": (board["overdue_activities"]["total"], {r["user_id"]: r["count"] for r in board["overdue_activities"]["by_assignee"]}),
+    }
+
+
+def _stage_id(session, actor, name: str) -> int:
+    return next(r["stage_id"] for r in service.pipeline_by_stage(session, actor) if r["stage"] == name)
+
+
+def test_a_stage_click_filters_every_other_figure_like_pandas(data, admin):
+    """Filters.stage_id keeps the deals whose current stage is that one, in every state: under
+    Negotiation the open figures are Negotiation's, the won / lost ones the deals lost in
+    Negotiation (a won deal sits in the won stage), activities those of these deals, lead figures
+    None. The stage chart itself keeps every stage and marks the chosen one."""
+    today = utcnow().astimezone(JAKARTA).date()
+    now = utcnow()
+    frames = _frames(data)
+    opp = frames["opp"]
+    everything = service.pipeline_by_stage(data, admin)
+    for name in ("New", "Qualified", "Proposition", "Negotiation", "Won"):
+        f = Filters(stage_id=_stage_id(data, admin, name))
+        board = _assert_board_is_every_figure(data, admin, f, today, now)
+        assert _board_shape(board) == _board_reference(frames, today, now, stage=name), name
+        stages = board["pipeline_by_stage"]
+        assert [{k: v for k, v in r.items() if k != "selected"} for r in stages] == [{k: v for k, v in r.items() if k != "selected"} for r in everything]
+        assert [r["stage"] for r in stages if r["selected"]] == [name]
+        assert not any(r["selected"] for r in board["by_source"])
+        assert all(r["leads_total"] is None and r["leads_converted"] is None and r["conversion_rate"] is None for r in board["performance"])
+        # the list behind the bar and behind each figure of the filtered board
+        chosen = next(r for r in stages if r["selected"])
+        assert service.drilldown(data, admin, f, stage_id=chosen["stage_id"], state="open")["total"] == chosen["count"]
+        assert service.drilldown(data, admin, f, state="all")["total"] == int((opp["stage_name"] == name).sum())
+        for row in board["by_source"]:
+            assert service.drilldown(data, admin, f, source=row["source"])["total"] == row["count"]
+        for row in board["won_lost_trend"]:
+            assert service.drilldown(data, admin, f, period=row["period"], state="lost")["total"] == row["lost_count"]
+    negotiation = _board_shape(service.sales_dashboard(data, admin, Filters(stage_id=_stage_id(data, admin, "Negotiation")), today=today, now=now))
+    assert negotiation["closed"][0] == 0 < negotiation["closed"][1] and negotiation["top"] == []  # lost in Negotiation, none won there
+    won = _board_shape(service.sales_dashboard(data, admin, Filters(stage_id=_stage_id(data, admin, "Won")), today=today, now=now))
+    assert won["closed"][1] == 0 < won["closed"][0] and won["periods"] == {}  # the won stage: won deals only, nothing open
+
+
+def test_a_source_click_filters_every_other_figure_like_pandas(data, admin):
+    """Filters.source keeps the deals converted from a lead of that source ("direct": no lead), the
+    leads of that source and the activities of both. The source chart keeps every slice."""
+    today = utcnow().astimezone(JAKARTA).date()
+    now = utcnow()
+    frames = _frames(data)
+    opp, act = frames["opp"], frames["act"]
+    everything = service.by_source(data, admin)
+    assert len(everything) > 2
+    for source in [r["source"] for r in everything]:
+        f = Filters(source=source)
+        board = _assert_board_is_every_figure(data, admin, f, today, now)
+        assert _board_shape(board) == _board_reference(frames, today, now, source=source), source
+        assert [{k: v for k, v in r.items() if k != "selected"} for r in board["by_source"]] == [{k: v for k, v in r.items() if k != "selected"} for r in everything]
+        assert [r["source"] for r in board["by_source"] if r["selected"]] == [source]
+        assert not any(r["selected"] for r in board["pipeline_by_stage"])
+        assert service.drilldown(data, admin, f, state="all")["total"] == int((opp["source"] == source).sum())
+        for row in board["pipeline_by_stage"]:
+            assert service.drilldown(data, admin, f, stage_id=row["stage_id"], state="open")["total"] == row["count"]
+        for row in board["won_lost_trend"]:
+            assert service.drilldown(data, admin, f, period=row["period"], won=True)["total"] == row["won_count"]
+    # the activities of a source's leads count, not only those of its deals
+    lead_source = frames["lead"].set_index("id")["source"]
+    on_leads = act[act["lead_id"].notna() & act["opportunity_id"].isna()]
+    assert len(on_leads) > 0
+    busiest = lead_source[on_leads["lead_id"].astype(int)].value_counts().index[0]
+    kept = _clicked(frames, source=busiest)[1]
+    assert kept["opportunity_id"].isna().any()  # kept through their lead
+    board = service.sales_dashboard(data, admin, Filters(source=busiest), today=today, now=now)
+    assert _board_shape(board) == _board_reference(frames, today, now, source=busiest)
+    direct = _board_shape(service.sales_dashboard(data, admin, Filters(source="direct"), today=today, now=now))
+    assert all(v["leads_total"] in (0, None) for v in direct["performance"].values())  # a direct deal has no lead
+    # both click filters at once, with a customer filter and a date range on top
+    window = Filters(date_from=today - timedelta(days=120), date_to=today + timedelta(days=60))
+    both = Filters(stage_id=_stage_id(data, admin, "Proposition"), source="direct")
+    assert _board_shape(service.sales_dashboard(data, admin, both, today=today, now=now)) == _board_reference(frames, today, now, stage="Proposition", source="direct")
+    for f in (both, replace(both, segment="corporate"), replace(both, date_from=window.date_from, date_to=window.date_to), Filters(source=busiest, segment="corporate")):
+        _assert_board_is_every_figure(data, admin, f, today, now)
+    created = opp[(opp["source"] == "direct") & _in_days(opp["created_at"], window.date_from, window.date_to)]
+    windowed = Filters(source="direct", date_from=window.date_from, date_to=window.date_to)
+    assert _figures(service.pipeline_by_stage(data, admin, windowed)) == _pipeline_reference(created)
+
+
+def test_click_filters_follow_visibility_field_access_and_team_pipelines(data, admin, dewi):
+    """A salesperson's click filter narrows only the deals she may see; a source filter is ignored
+    when the leads' source is hidden from her; under a team the stage filter matches the team's
+    copy of the stage (same name); the report builder has no click filter."""
+    today = utcnow().astimezone(JAKARTA).date()
+    now = utcnow()
+    visible = permissions.visible_owner_ids(data, dewi, "opportunities")
+    opp = _frames(data)["opp"]
+    hers = opp[opp["owner_id"].isna() | opp["owner_id"].isin(visible)]
+    negotiation = _stage_id(data, admin, "Negotiation")
+    board = _assert_board_is_every_figure(data, dewi, Filters(stage_id=negotiation), today, now)
+    lost = hers[(hers["state"] == "lost") & (hers["stage_name"] == "Negotiation")]
+    assert (board["win_rate"]["won"], board["win_rate"]["lost"]) == (0, len(lost))
+    source = service.by_source(data, dewi)[1]["source"]
+    board = _assert_board_is_every_figure(data, dewi, Filters(source=source, segment="government"), today, now)
+    mine = hers[(hers["source"] == source) & (hers["segment"] == "government")]
+    assert (board["win_rate"]["won"], board["win_rate"]["lost"]) == (int((mine["state"] == "won").sum()), int((mine["state"] == "lost").sum()))
+    spec = ReportSpec("opportunities", "stage")
+    assert service.run_report(data, admin, spec, Filters(stage_id=negotiation, source=source)) == service.run_report(data, admin, spec)
+
+    _restrict(data, admin, "sales", {"leads.source": "hidden"})
+    assert service.pipeline_by_stage(data, dewi, Filters(source=source)) == service.pipeline_by_stage(data, dewi)
+    assert service.drilldown(data, dewi, Filters(source=source), state="all")["total"] == len(hers)
+
+    team_id = dewi.team_id
+    sales.add_stage(data, admin, team_id, {"name": "Tasting", "probability": 40})  # the team gets its own copy of the stages
+    data.commit()
+    opp = _frames(data)["opp"]
+    copy = next(s.id for s in sales.stages_for_team(data, team_id) if s.name == "Negotiation")
+    assert copy != negotiation
+    open_negotiation = opp[(opp["state"] == "open") & (opp["stage_name"] == "Negotiation")]
+    for f, deals in (
+        (Filters(stage_id=negotiation, team_id=team_id), open_negotiation[open_negotiation["team_id"] == team_id]),
+        (Filters(stage_id=copy), open_negotiation),
+    ):
+        rows = service.pipeline_by_stage(data, admin, f)
+        assert [r["stage"] for r in rows if r["selected"]] == ["Negotiation"]
+        assert sum(r["count"] for r in rows if r["selected"]) == len(deals) > 0
+        dated = deals[deals["closing"].notna()]
+        assert sum(r["count"] for r in service.pipeline_by_period(data, admin, f)) == len(dated)
+        assert {r["stage"] for r in service.pipeline_by_period(data, admin, f)} <= {"Negotiation"}
 
 
 def test_a_failed_dashboard_leaves_no_temporary_table_and_a_leftover_one_is_replaced(data, admin, monkeypatch):

@@ -1,7 +1,8 @@
-"""List exports of My activities, products, quotations / sales orders and invoices (CSV and XLSX):
-the list's filters and order, every page, the list's columns with headers in the user's language,
-money as the list shows it, hidden fields and the sharing rules applied, the export right required,
-and the rows read from the database in batches."""
+"""List exports of My activities, products, quotations / sales orders, invoices, purchase orders and
+the audit trail (CSV and XLSX): the list's filters and order, every page, the list's columns with
+headers in the user's language, money as the list shows it, hidden fields and the sharing rules
+applied, the export right required (the audit trail: administrators only), and the rows read from
+the database in batches."""
 
 from __future__ import annotations
 
@@ -18,16 +19,17 @@ from sqlmodel import select
 from kaktus_app import paging
 from kaktus_app.activities import service as activities
 from kaktus_app.activities.models import Activity
+from kaktus_app.auth import audit, permissions
 from kaktus_app.auth.models import AuditLog, Profile
 from kaktus_app.auth.permissions import set_sharing, update_profile
 from kaktus_app.catalog import service as catalog
-from kaktus_app.catalog.models import Product
+from kaktus_app.catalog.models import Product, PurchaseOrder, Vendor
 from kaktus_app.customers import service as customers
 from kaktus_app.customers.models import Customer
 from kaktus_app.documents import service as documents
 from kaktus_app.documents.models import Invoice, SalesOrder
 from kaktus_app.errors import PermissionDenied
-from kaktus_app.i18n import format_date, to_jakarta, utcnow
+from kaktus_app.i18n import format_date, format_datetime, to_jakarta, utcnow
 from kaktus_app.integration import service
 
 # The columns of each list page (pages.py), in its order: (row key, English, Indonesian header).
@@ -49,6 +51,15 @@ COLUMNS = {
         ("number", "Number", "Nomor"), ("kind_label", "Invoice", "Faktur"), ("customer", "Customer", "Pelanggan"), ("date", "Date", "Tanggal"),
         ("due", "Due date", "Jatuh tempo"), ("total_label", "Total", "Total"), ("balance_label", "Balance due", "Sisa tagihan"),
         ("state_label", "Status", "Status"),
+    ],
+    "purchase_orders": [
+        ("number", "Number", "Nomor"), ("vendor", "Vendor", "Pemasok"), ("date", "Date", "Tanggal"), ("total_label", "Total", "Total"),
+        ("state_label", "Status", "Status"),
+    ],
+    # the "Changes" cell: the changed fields as the page lists them, then the detail (see _audit_changes)
+    "audit": [
+        ("when", "When", "Kapan"), ("who", "Who", "Siapa"), ("action_label", "Action", "Tindakan"), ("module_label", "Module", "Modul"),
+        ("label", "Record", "Data"), ("changes_text", "Changes", "Perubahan"),
     ],
 }
 
@@ -351,6 +362,225 @@ def test_activities_export_as_xlsx_in_indonesian_and_hidden_outcome_left_out(see
         assert not any(cell in ("Reached", "Jadi 300 pax") for row in rows for cell in row)
 
 
+# ------------------------------------------------------------------------------ purchase orders
+
+
+@pytest.fixture
+def purchases(seeded, admin):
+    """Four purchase orders, oldest first: received, sent, draft (no lines yet), cancelled."""
+    sumber = catalog.save_vendor(seeded, admin, None, {"name": "CV. Sumber Pangan", "city": "Bogor"})
+    makmur = catalog.save_vendor(seeded, admin, None, {"name": "UD. Beras Makmur"})
+    beras = catalog.create_product(seeded, admin, {"code": "AIR-GALON", "name": "Air mineral galon", "category": "beverage", "uom": "pcs", "sale_price": "80.000", "cost": "60.000"})
+
+    def order(vendor, quantity=None, cost=None, *states):
+        po = catalog.create_purchase_order(seeded, admin, vendor.id, {})
+        if quantity:
+            catalog.add_po_line(seeded, admin, po.id, {"product_id": str(beras.id), "quantity": quantity, "unit_cost": cost})
+        for state in states:
+            catalog.set_po_state(seeded, admin, po.id, state)
+        return po
+
+    made = {
+        "received": order(sumber, "10", "12.000", "sent", "received"),  # Rp 120.000
+        "sent": order(makmur, "50", "11.500", "sent"),  # Rp 575.000
+        "draft": order(sumber),
+        "cancelled": order(makmur, "1", "12.000", "cancelled"),
+    }
+    seeded.commit()
+    return made
+
+
+def test_purchase_orders_export_is_the_list_newest_first(seeded, admin, purchases, tmp_path):
+    name, _title, rows = _export(seeded, admin, "purchase_orders", tmp_path, filters={})
+    assert _named(name, "purchase-orders", "csv")
+    assert rows[0] == _header("purchase_orders")
+    assert rows[1:] == _cells(catalog.list_purchase_orders(seeded, lang="en"), "purchase_orders")
+    # the list's order (newest first; the list has no sort of its own, so a sort asked for changes nothing)
+    numbers = [purchases[k].number for k in ("cancelled", "draft", "sent", "received")]
+    assert [r[0] for r in rows[1:]] == numbers
+    assert _export(seeded, admin, "purchase_orders", tmp_path, filters={}, sort="number", desc=False)[2] == rows
+    today = format_date(purchases["sent"].order_date, "en")
+    assert rows[3] == [purchases["sent"].number, "UD. Beras Makmur", today, "Rp 575.000", "Sent"]  # money as the list shows it
+    assert [r[4] for r in rows[1:]] == ["Cancelled", "Draft", "Sent", "Received"] and rows[2][3] == "Rp 0"
+    entries = seeded.exec(select(AuditLog).where(AuditLog.action == "export", AuditLog.module == "purchase_orders")).all()
+    assert [(e.username, e.detail, e.record_label) for e in entries] == [("admin", "csv", "4 rows")] * 2
+
+
+def test_purchase_orders_export_as_xlsx_in_indonesian(seeded, admin, purchases, tmp_path):
+    name, title, rows = _export(seeded, admin, "purchase_orders", tmp_path, fmt="xlsx", lang="id", filters={})
+    assert _named(name, "pesanan-pembelian", "xlsx") and title == "Pesanan pembelian"
+    assert rows[0] == _header("purchase_orders", "id")
+    assert rows[1:] == _cells(catalog.list_purchase_orders(seeded, lang="id"), "purchase_orders")
+    assert [r[4] for r in rows[1:]] == ["Dibatalkan", "Draf", "Terkirim", "Diterima"] and rows[4][3] == "Rp 120.000"
+    assert seeded.exec(select(AuditLog).where(AuditLog.action == "export", AuditLog.module == "purchase_orders", AuditLog.detail == "xlsx")).one()
+
+
+def test_purchase_orders_export_needs_the_purchasing_export_right(seeded, admin, dewi, sari, purchases, tmp_path):
+    for fmt in ("csv", "xlsx"):  # salespeople have no purchasing rights by default
+        with pytest.raises(PermissionDenied):
+            service.export_list(seeded, dewi, "purchase_orders", filters={}, fmt=fmt, folder=tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before any file is written, and not recorded as an export
+    assert not seeded.exec(select(AuditLog).where(AuditLog.action == "export")).first()
+    # the sales manager has every right on purchasing
+    assert _export(seeded, sari, "purchase_orders", tmp_path, filters={})[2] == _export(seeded, admin, "purchase_orders", tmp_path, filters={})[2]
+    _restrict(seeded, admin, "sales", {"purchasing": ["read", "export"]})
+    _name, _title, rows = _export(seeded, dewi, "purchase_orders", tmp_path, fmt="xlsx", filters={})
+    assert [r[0] for r in rows[1:]] == [purchases[k].number for k in ("cancelled", "draft", "sent", "received")]
+    _restrict(seeded, admin, "sales", {"purchasing": ["read", "update"]})  # reading and buying, not exporting
+    with pytest.raises(PermissionDenied):
+        service.export_list(seeded, dewi, "purchase_orders", filters={}, fmt="csv", folder=tmp_path)
+
+
+# ---------------------------------------------------------------------------------- audit trail
+
+
+def _audit_changes(row: dict) -> str:
+    """The "Changes" cell as /admin/audit shows it: a line per field ("City: Bandung → Bekasi", or the
+    "+ N more fields" note), then the detail."""
+    lines = [c["field"] if c["old"] == c["new"] == "" else f"{c['field']}: {c['old']} → {c['new']}" for c in row["changes"]]
+    return "\n".join(lines + ([row["detail"]] if row["detail"] else []))
+
+
+def _trail(session, actor, lang: str = "en", **filters) -> list[list[str]]:
+    """The cells of every page of the audit list for ``filters``."""
+    rows, page = [], 1
+    while True:
+        result = audit.search(session, actor, page=page, lang=lang, **filters)
+        rows += _cells([r | {"changes_text": _audit_changes(r)} for r in result["rows"]], "audit")
+        if page >= result["pages"]:
+            return rows
+        page += 1
+
+
+@pytest.fixture
+def trail(seeded, dewi, budi):
+    """Dewi creates PT. Sinar Jaya and moves it from Bandung to Bekasi; Budi creates CV. Lain; a
+    stranger fails to log in."""
+    seeded.info["actor"] = dewi
+    sinar = customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Sinar Jaya", "city": "Bandung", "phone": "022-4201234"})
+    customers.update_customer(seeded, dewi, sinar.id, {**sinar.model_dump(), "city": "Bekasi"})
+    seeded.info["actor"] = budi
+    customers.create_customer(seeded, budi, {"kind": "company", "name": "CV. Lain"})
+    seeded.info.pop("actor")
+    audit.record(seeded, None, "login_failed", "auth", username="nobody", detail="unknown user")
+    seeded.commit()
+    return {"sinar": sinar}
+
+
+def test_audit_export_follows_the_filters_and_the_order(seeded, admin, dewi, budi, trail, tmp_path):
+    name, _title, rows = _export(seeded, admin, "audit", tmp_path, filters={"module": "customers"})
+    assert _named(name, "audit-trail", "csv")
+    assert rows[0] == _header("audit")
+    assert rows[1:] == _trail(seeded, admin, module="customers")
+    # newest first, who and what in words, the changed fields as the page lists them
+    assert [r[1:5] for r in rows[1:]] == [
+        ["budi", "Created", "Customers", "CV. Lain"], ["dewi", "Updated", "Customers", "PT. Sinar Jaya"], ["dewi", "Created", "Customers", "PT. Sinar Jaya"],
+    ]
+    assert "City: Bandung → Bekasi" in rows[2][5].split("\n")
+    assert "City:  → Bandung" in rows[3][5].split("\n")
+    assert rows[1][0] == format_datetime(seeded.exec(select(AuditLog).where(AuditLog.record_label == "CV. Lain")).one().at, "en")
+
+    def labels(**filters):
+        return [(r[2], r[4]) for r in _export(seeded, admin, "audit", tmp_path, filters=filters)[2][1:]]
+
+    assert labels(text="sinar", action="update", module="customers", user_id=dewi.id) == [("Updated", "PT. Sinar Jaya")]
+    assert labels(module="customers", user_id=str(budi.id)) == [("Created", "CV. Lain")]  # the page's select gives the id as text
+    today = utcnow().date()
+    assert labels(module="customers", date_from=today + timedelta(days=2)) == []
+    assert len(labels(module="customers", date_from=today - timedelta(days=1), date_to=today + timedelta(days=1))) == 3
+    _name, _title, failed = _export(seeded, admin, "audit", tmp_path, filters={"action": "login_failed", "text": "nobody"})
+    assert [r[1:] for r in failed[1:]] == [["nobody", "Failed login", "Login", "", "unknown user"]]  # the detail in "Changes"
+
+    # exporting the trail is in the trail, and the next export shows it
+    entries = seeded.exec(select(AuditLog).where(AuditLog.action == "export", AuditLog.module == "audit").order_by(AuditLog.id)).all()
+    assert len(entries) == 6 and entries[0].username == "admin" and (entries[0].detail, entries[0].record_label) == ("csv", "3 rows")
+    _name, _title, exports = _export(seeded, admin, "audit", tmp_path, filters={"action": "export", "module": "audit"})
+    assert len(exports) == 1 + 6 and exports[1][1:] == ["admin", "Export", "Audit trail", "1 rows", "csv"]
+
+
+def test_audit_export_as_xlsx_in_indonesian(seeded, admin, trail, tmp_path):
+    name, title, rows = _export(seeded, admin, "audit", tmp_path, fmt="xlsx", lang="id", filters={"module": "customers"})
+    assert _named(name, "jejak-audit", "xlsx") and title == "Jejak audit"
+    assert rows[0] == _header("audit", "id")
+    assert rows[1:] == _trail(seeded, admin, lang="id", module="customers")
+    assert [(r[2], r[3]) for r in rows[1:]] == [("Dibuat", "Pelanggan"), ("Diubah", "Pelanggan"), ("Dibuat", "Pelanggan")]
+    assert "Kota: Bandung → Bekasi" in rows[2][5].split("\n")  # several lines in one cell, as on the page
+    # every entry when nothing is filtered (the seeded users and stages too), every page of the list
+    _name, _title, every = _export(seeded, admin, "audit", tmp_path, fmt="xlsx", lang="id", filters={})
+    assert every[1:] == _trail(seeded, admin, lang="id")[1:]  # the newest entry is the first export's own
+    assert every[1][2:5] == ["Ekspor", "Jejak audit", "3 baris"]
+
+
+def test_audit_export_is_for_administrators_only(seeded, admin, dewi, sari, trail, tmp_path):
+    # the sales manager has every right of every module: still not the audit trail (as its page)
+    for actor in (dewi, sari):
+        with pytest.raises(PermissionDenied):
+            audit.search(seeded, actor)
+        for fmt in ("csv", "xlsx"):
+            with pytest.raises(PermissionDenied):
+                service.export_list(seeded, actor, "audit", filters={}, fmt=fmt, folder=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not seeded.exec(select(AuditLog).where(AuditLog.action == "export")).first()
+    # the other exports keep their module's export right
+    with pytest.raises(PermissionDenied):
+        service.export_list(seeded, dewi, "products", filters={}, fmt="csv", folder=tmp_path)
+    assert _export(seeded, dewi, "customers", tmp_path, filters={})[2][0][0] == "Name"
+
+
+def _auth_state(actor, perm_can: dict):
+    from reflex.state import State
+
+    from kaktus_app.auth.state import AuthState
+
+    root = State(_reflex_internal_init=True)
+    auth = root.get_substate(AuthState.get_full_name().split("."))
+    auth._actor, auth.user_id, auth.user_role, auth.perm_can = actor, actor.id, actor.role, perm_can
+    return root, auth
+
+
+def test_the_export_buttons_show_for_the_purchasing_export_right_and_the_audit_trail_for_admins(seeded, admin, dewi, sari):
+    def shown(actor) -> set[str]:
+        seeded.info.clear()
+        return set(_auth_state(actor, permissions.client_view(seeded, actor)["can"])[1].export_modules)
+
+    assert {"purchase_orders", "audit", "products", "invoices"} <= shown(admin)
+    assert "purchase_orders" in shown(sari) and "audit" not in shown(sari)
+    assert {"purchase_orders", "audit", "products"}.isdisjoint(shown(dewi)) and "customers" in shown(dewi)
+    _restrict(seeded, admin, "sales", {"purchasing": ["read", "export"], "customers": ["read", "export"]})
+    assert "purchase_orders" in shown(dewi) and "audit" not in shown(dewi)
+
+
+def test_the_list_states_export_their_own_list(seeded, admin, purchases, trail, tmp_path, monkeypatch):
+    """The page's "Export": the purchase order list, and the audit trail with the page's filters."""
+    import asyncio
+
+    from kaktus_app.auth.state import AuditState
+    from kaktus_app.catalog.state import PurchaseOrdersState
+
+    monkeypatch.setenv("REFLEX_UPLOADED_FILES_DIR", str(tmp_path))
+    root, _auth = _auth_state(admin, permissions.client_view(seeded, admin)["can"])
+    seeded.commit()
+
+    def read(download) -> list[list[str]]:
+        stored = re.search(r"exports/([\w-]+\.csv)", str(download)).group(1)
+        with (tmp_path / "exports" / stored).open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.reader(handle, delimiter=";"))
+
+    async def scenario():
+        orders = root.get_substate(PurchaseOrdersState.get_full_name().split("."))
+        assert orders.EXPORT_MODULE == "purchase_orders"
+        rows = read(await PurchaseOrdersState.export.fn(orders, "csv"))
+        assert rows[0] == _header("purchase_orders") and [r[0] for r in rows[1:]] == [purchases[k].number for k in ("cancelled", "draft", "sent", "received")]
+
+        state = root.get_substate(AuditState.get_full_name().split("."))
+        state.module, state.action, state.text = "customers", "create", "sinar"
+        state.date_from, state.date_to = utcnow().date().isoformat(), "not a date"  # as the list: a bad date is no filter
+        rows = read(await AuditState.export.fn(state, "csv"))
+        assert rows[0] == _header("audit") and [(r[2], r[4]) for r in rows[1:]] == [("Created", "PT. Sinar Jaya")]
+
+    asyncio.run(scenario())
+
+
 # ------------------------------------------------------------------------------ batches
 
 
@@ -379,6 +609,17 @@ def _bulk(session, admin, module: str, count: int) -> tuple[dict, str, bool, lis
             for i in range(count)
         )
         expected = ([f"QUO/BLK/{i:04d}" for i in reversed(range(count))], {"view": "quotations"}, "number", True)
+    elif module == "purchase_orders":  # more than the 100 newest the page shows: the export has them all
+        vendor = Vendor(name="CV. Borongan")
+        session.add(vendor)
+        session.flush()
+        session.add_all(PurchaseOrder(number=f"PO/BLK/{i:04d}", vendor_id=vendor.id, order_date=today, total=Decimal(1000 * (i + 1))) for i in range(count))
+        expected = ([f"PO/BLK/{i:04d}" for i in reversed(range(count))], {}, "", False)
+    elif module == "audit":
+        start = utcnow() - timedelta(days=1)
+        session.add_all(AuditLog(at=start + timedelta(minutes=i), action="login", module="auth", username="dewi", record_label=f"Borongan {i:04d}") for i in range(count))
+        whens = [format_datetime(start + timedelta(minutes=i), "en") for i in range(count)]
+        expected = (whens[::-1], {"action": "login", "text": "borongan"}, "", False)
     else:
         session.add_all(
             Invoice(number=f"INV/BLK/{i:04d}", state="posted", customer_id=customer.id, owner_id=admin.id, invoice_date=today, due_date=today + timedelta(days=14), total=Decimal(1000 * (i + 1)))
@@ -390,7 +631,13 @@ def _bulk(session, admin, module: str, count: int) -> tuple[dict, str, bool, lis
     return filters, sort, desc, first
 
 
-@pytest.mark.parametrize(("module", "package"), [("activities", "activities"), ("products", "catalog"), ("quotations", "documents"), ("invoices", "documents")])
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [
+        ("activities", "activities.service"), ("products", "catalog.service"), ("quotations", "documents.service"),
+        ("invoices", "documents.service"), ("purchase_orders", "catalog.service"), ("audit", "auth.audit"),
+    ],
+)
 def test_exports_read_in_batches_and_write_every_row(seeded, admin, module, package, tmp_path, monkeypatch):
     """More rows than one batch of paging.batches (and than a list page): every one, once, in the list's order."""
     size = inspect.signature(paging.batches).parameters["size"].default
@@ -404,7 +651,7 @@ def test_exports_read_in_batches_and_write_every_row(seeded, admin, module, pack
             seen.append(len(chunk))
             yield chunk
 
-    monkeypatch.setattr(f"kaktus_app.{package}.service.batches", counting)
+    monkeypatch.setattr(f"kaktus_app.{package}.batches", counting)
     # the rows come as the batches are read: the first row is there after one batch, not the whole result
     rows = service.EXPORTS[module][1](seeded, admin, filters, sort, desc, "en")
     next(rows)

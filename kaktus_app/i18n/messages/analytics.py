@@ -3,8 +3,8 @@ MESSAGES = {
     "nav.reports": ("Reports", "Laporan"),
     "analytics.dashboard": ("Sales dashboard", "Dasbor penjualan"),
     "analytics.subtitle": (
-        "Pipeline, wins and forecast. Click a bar or a slice to see the deals behind it.",
-        "Pipeline, kemenangan dan perkiraan. Klik batang atau irisan untuk melihat peluangnya.",
+        "Pipeline, wins and forecast. Click a bar or a slice to see the deals behind it; a stage or a source also filters the whole dashboard.",
+        "Pipeline, kemenangan dan perkiraan. Klik batang atau irisan untuk melihat peluangnya; tahap atau sumber juga memfilter seluruh dasbor.",
     ),
     "analytics.quick.all": ("All time", "Semua waktu"),
     "analytics.quick.this_month": ("This month", "Bulan ini"),
@@ -65,6 +65,14 @@ MESSAGES = {
     "analytics.drill_closing": ("Closing in {period}", "Ditutup pada {period}"),
     "analytics.drill_customer": ("Won deals of {customer}", "Peluang menang {customer}"),
     "analytics.drill_owner": ("Open deals of {owner}", "Peluang terbuka {owner}"),
+    "analytics.filter_hint": (
+        "Click a bar or slice to filter the dashboard by it and list its deals.",
+        "Klik batang atau irisan untuk memfilter dasbor dengannya dan melihat daftar peluangnya.",
+    ),
+    "analytics.click_filters": ("Showing only:", "Hanya menampilkan:"),
+    "analytics.chip_stage": ("Stage: {stage}", "Tahap: {stage}"),
+    "analytics.chip_source": ("Source: {source}", "Sumber: {source}"),
+    "analytics.remove_filter": ("Remove this filter", "Hapus filter ini"),
 }
 
 MESSAGES |= {

@@ -44,6 +44,7 @@ MESSAGES = {
     "audit.action.permission_change": ("Permission change", "Perubahan izin"),
     "audit.module.activities": ("Activities", "Aktivitas"),
     "audit.module.auth": ("Login", "Login"),
+    "audit.module.audit": ("Audit trail", "Jejak audit"),
     "audit.module.customers": ("Customers", "Pelanggan"),
     "audit.module.exports": ("Exports", "Ekspor"),
     "audit.module.invoices": ("Invoices", "Faktur"),
