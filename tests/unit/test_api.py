@@ -5,7 +5,6 @@ retries with backoff, claims that never overlap between workers)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import threading
@@ -36,6 +35,7 @@ from kaktus_app.i18n import utcnow
 from kaktus_app.leads import service as leads
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity, StageHistory
+from tests.async_run import run_async
 
 # ------------------------------------------------------------------------------------------ helpers
 
@@ -370,13 +370,7 @@ def receiver(monkeypatch):
     server.shutdown()
 
 
-def _run(coroutine):
-    """Run a coroutine on a loop of its own in another thread: in the whole suite the browser tests'
-    Playwright loop is already running in this thread, where asyncio.run() is refused."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+_run = run_async
 
 
 async def _round() -> int:

@@ -31,6 +31,7 @@ from kaktus_app.documents.models import Invoice, SalesOrder
 from kaktus_app.errors import PermissionDenied
 from kaktus_app.i18n import format_date, format_datetime, to_jakarta, utcnow
 from kaktus_app.integration import service
+from tests.async_run import run_async
 
 # The columns of each list page (pages.py), in its order: (row key, English, Indonesian header).
 COLUMNS = {
@@ -552,7 +553,6 @@ def test_the_export_buttons_show_for_the_purchasing_export_right_and_the_audit_t
 
 def test_the_list_states_export_their_own_list(seeded, admin, purchases, trail, tmp_path, monkeypatch):
     """The page's "Export": the purchase order list, and the audit trail with the page's filters."""
-    import asyncio
 
     from kaktus_app.auth.state import AuditState
     from kaktus_app.catalog.state import PurchaseOrdersState
@@ -578,7 +578,7 @@ def test_the_list_states_export_their_own_list(seeded, admin, purchases, trail, 
         rows = read(await AuditState.export.fn(state, "csv"))
         assert rows[0] == _header("audit") and [(r[2], r[4]) for r in rows[1:]] == [("Created", "PT. Sinar Jaya")]
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 # ------------------------------------------------------------------------------ batches

@@ -29,6 +29,7 @@ from kaktus_app.leads.models import Lead
 from kaktus_app.mail import service
 from kaktus_app.mail.models import InboundAttachment, InboundMessage
 from kaktus_app.portal.models import PortalUser
+from tests.async_run import run_async
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 PDF_NAME = "Menu Pernikahan – Ibu Siti.pdf"  # RFC 2231 in the file
@@ -539,7 +540,6 @@ def _mail_state(actor):
 
 
 def test_the_page_reports_each_uploaded_file_where_it_was_dropped(seeded, admin, dewi, world):
-    import asyncio
 
     MailState, state = _mail_state(dewi)
 
@@ -569,11 +569,10 @@ def test_the_page_reports_each_uploaded_file_where_it_was_dropped(seeded, admin,
         download = await MailState.download.fn(state, int(state.attachments[0]["id"]))
         assert PDF_NAME in str(download)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_the_page_files_an_unmatched_mail_and_saves_the_settings(seeded, admin, world):
-    import asyncio
 
     MailState, state = _mail_state(admin)
 
@@ -594,7 +593,7 @@ def test_the_page_files_an_unmatched_mail_and_saves_the_settings(seeded, admin, 
         await MailState.file_to_customer.fn(state)
         assert state.file_error == "" and state.detail["outcome"] == "contact" and state.detail["href"] == f"/customers/{world.sinar.id}"
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_with_two_workers_only_one_polls_each_round(seeded, monkeypatch):
@@ -618,7 +617,7 @@ def test_with_two_workers_only_one_polls_each_round(seeded, monkeypatch):
         results = await asyncio.gather(service.imap_loop(), service.imap_loop(), return_exceptions=True)
         assert all(isinstance(r, asyncio.CancelledError) for r in results)
 
-    asyncio.run(two_workers())
+    run_async(two_workers())
 
     assert polls == ["poll"]  # the second worker found the mailbox claimed (and the next round is a minute away)
     seeded.expire_all()
