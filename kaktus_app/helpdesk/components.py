@@ -10,7 +10,7 @@ import reflex as rx
 from plotly.graph_objects import Figure
 
 from kaktus_app.helpdesk.state import CompanyTicketsState, TicketBoardState, TicketState
-from kaktus_app.ui.components import badge, card
+from kaktus_app.ui.components import attachment_buttons, badge, card
 from kaktus_app.ui.dnd import draggable_drop_target, drop_target
 from kaktus_app.ui.lang import t
 
@@ -185,27 +185,7 @@ def board_column(column: rx.Var) -> rx.Component:
 
 def attachment_links(files: rx.Var) -> rx.Component:
     """Each file as a button that downloads it (through the service, which checks who may read it)."""
-    return rx.cond(
-        files.length() > 0,
-        rx.hstack(
-            rx.foreach(
-                files,
-                lambda f: rx.button(
-                    rx.icon("paperclip", size=12),
-                    f["filename"],
-                    rx.text(f["size_label"], size="1", color_scheme="gray"),
-                    size="1",
-                    variant="outline",
-                    type="button",
-                    on_click=TicketState.download(f["id"].to(int)),
-                    class_name="ticket-attachment",
-                    id="attachment-" + f["id"].to_string(),
-                ),
-            ),
-            spacing="2",
-            wrap="wrap",
-        ),
-    )
+    return attachment_buttons(files, TicketState.download, id_prefix="attachment-", class_name="ticket-attachment")
 
 
 def _author_line(message: rx.Var, *extra: rx.Component) -> rx.Component:

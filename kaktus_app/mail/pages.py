@@ -12,7 +12,16 @@ import reflex as rx
 from kaktus_app.layout import staff_page
 from kaktus_app.mail import service
 from kaktus_app.mail.state import OUTCOMES, UPLOAD_ID, MailState
-from kaktus_app.ui.components import badge, card, data_table, field, page_header, pagination, plain_header
+from kaktus_app.ui.components import (
+    attachment_buttons,
+    badge,
+    card,
+    data_table,
+    field,
+    page_header,
+    pagination,
+    plain_header,
+)
 from kaktus_app.ui.lang import t
 from kaktus_app.ui.live import LiveSignal
 
@@ -243,28 +252,7 @@ def _detail_dialog() -> rx.Component:
                 _line("mail.field.to", d["to_addresses"], "mail-detail-to"),
                 _line("mail.field.sent", d["sent_label"], "mail-detail-sent"),
                 _line("mail.field.received", d["received_label"], "mail-detail-received"),
-                rx.cond(
-                    M.attachments.length() > 0,
-                    rx.hstack(
-                        rx.foreach(
-                            M.attachments,
-                            lambda f: rx.button(
-                                rx.icon("paperclip", size=12),
-                                f["filename"],
-                                rx.text(f["size_label"], size="1", color_scheme="gray"),
-                                size="1",
-                                variant="outline",
-                                type="button",
-                                on_click=M.download(f["id"].to(int)),
-                                class_name="mail-attachment",
-                                id="mail-attachment-" + f["id"],
-                            ),
-                        ),
-                        spacing="2",
-                        wrap="wrap",
-                        id="mail-attachments",
-                    ),
-                ),
+                attachment_buttons(M.attachments, M.download, id_prefix="mail-attachment-", class_name="mail-attachment", container_id="mail-attachments"),
                 rx.cond(
                     M.skipped.length() > 0,
                     rx.callout.root(

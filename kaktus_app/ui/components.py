@@ -205,3 +205,30 @@ def export_menu(state, module: str) -> rx.Component:
             ),
         ),
     )
+
+
+def attachment_buttons(files: rx.Var, on_download, *, id_prefix: str, class_name: str, container_id: str = "") -> rx.Component:
+    """Each file ``{"id", "filename", "size_label"}`` as a button that downloads it through
+    ``on_download(id)`` (a state event whose service checks who may read it)."""
+    return rx.cond(
+        files.length() > 0,
+        rx.hstack(
+            rx.foreach(
+                files,
+                lambda f: rx.button(
+                    rx.icon("paperclip", size=12),
+                    f["filename"],
+                    rx.text(f["size_label"], size="1", color_scheme="gray"),
+                    size="1",
+                    variant="outline",
+                    type="button",
+                    on_click=on_download(f["id"].to(int)),
+                    class_name=class_name,
+                    id=id_prefix + f["id"].to_string(),
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+            id=container_id or None,
+        ),
+    )
