@@ -148,6 +148,13 @@ def bench_database(label: str, path: Path, runs: int) -> list[tuple]:
                 "sales_dashboard, manager, segment, 90 days",
                 lambda: analytics.sales_dashboard(session, admin, Filters(date_from=quarter.date_from, date_to=today, segment="corporate")),
             ),
+            ("sales_dashboard, city filter (Bandung)", lambda: analytics.sales_dashboard(session, admin, Filters(province="Jawa Barat", city="Bandung"))),
+            ("sales_dashboard, clicked stage", lambda: analytics.sales_dashboard(session, admin, Filters(stage_id=stage_id))),
+            ("sales_dashboard, clicked lead source", lambda: analytics.sales_dashboard(session, admin, Filters(source="web"))),
+            (
+                "sales_dashboard, segment + clicked stage",
+                lambda: analytics.sales_dashboard(session, admin, Filters(segment="corporate", stage_id=stage_id)),
+            ),
             ("sales_dashboard, salesperson (her team's deals)", lambda: analytics.sales_dashboard(session, dewi)),
             ("pipeline_by_period, quarters of this year", lambda: analytics.pipeline_by_period(session, admin, granularity="quarter", year=today.year)),
             ("drilldown, a stage, page 1", lambda: analytics.drilldown(session, admin, stage_id=stage_id, state="open")),

@@ -5,7 +5,7 @@ backend workers (GRANIAN_WORKERS) — and drives N simulated users who page the 
 list and move pipeline cards, one event in flight per user. Prints events/s and latency p50/p95.
 Nothing here asserts a timing.
 
-    python -m bench.ws_load --users 20 --seconds 20 [--redis redis://127.0.0.1:6379/5]
+    python -m bench.ws_load --users 20 --seconds 20 [--workers 2] [--client raw|socketio] [--customers 10000] [--redis redis://127.0.0.1:6379/5]
 """
 
 from __future__ import annotations
@@ -112,13 +112,7 @@ async def user(index: int, port: int, hello: dict, token: str, opportunities: li
     await asyncio.sleep(1.0)
     step = 0
     while time.monotonic() < until:
-        if page == "/customers":
-            name = f"{LIST_STATE}.next_page" if step % 4 < 2 else f"{LIST_STATE}.prev_page"
-            payload: dict = {}
-        else:
-            opp = opportunities[(index * 7 + step) % len(opportunities)]
-            name = f"{BOARD_STATE}.move_to"
-            payload = {"opportunity_id": opp, "version": 0, "stage_id": stages[step % len(stages)]}
+        name, payload = _event(index, step, page, opportunities, stages)
         reply.clear()
         started = time.perf_counter()
         await client.emit("event", {"name": name, "payload": payload, "router_data": {"pathname": page, "asPath": page}}, namespace="/_event")
@@ -131,11 +125,67 @@ async def user(index: int, port: int, hello: dict, token: str, opportunities: li
     await client.disconnect()
 
 
-async def drive(port: int, hello: dict, tokens: list[str], opportunities: list[int], stages: list[int], seconds: float) -> tuple[float, float, float, int]:
+def _event(index: int, step: int, page: str, opportunities: list[int], stages: list[int]) -> tuple[str, dict]:
+    if page == "/customers":
+        return (f"{LIST_STATE}.next_page" if step % 4 < 2 else f"{LIST_STATE}.prev_page"), {}
+    opp = opportunities[(index * 7 + step) % len(opportunities)]
+    return f"{BOARD_STATE}.move_to", {"opportunity_id": opp, "version": 0, "stage_id": stages[step % len(stages)]}
+
+
+async def raw_user(index: int, port: int, hello: dict, token: str, opportunities: list[int], stages: list[int], until: float, latencies: list[float]) -> None:
+    """The same user as ``user`` on a bare websocket: Engine.IO / Socket.IO frames written by hand and
+    the server's replies only recognised by their prefix, never decoded. The load generator shares
+    the machine's cores with the server, and python-socketio's decoding of every state delta (a
+    customer page is ~28 KB of JSON) cost it about as much CPU as the server spent answering."""
+    import aiohttp
+
+    page = "/pipeline" if index % 2 else "/customers"
+    auth_payload = json.loads(json.dumps(hello))
+    auth_payload["event"]["payload"]["vars"] = {AUTH_VAR: token}
+    auth_payload["event"]["router_data"] = {"pathname": page, "asPath": page}
+    url = f"ws://127.0.0.1:{port}/_event/?token=bench-{index}-{time.time_ns()}&EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as http, http.ws_connect(url, max_msg_size=0, compress=0) as ws:
+        replies: asyncio.Queue = asyncio.Queue()
+
+        async def reader():
+            async for message in ws:
+                data = message.data
+                if data == "2":
+                    await ws.send_str("3")  # Engine.IO ping -> pong
+                elif data.startswith("42/_event,"):
+                    replies.put_nowait(None)
+
+        await ws.receive()  # Engine.IO open packet
+        task = asyncio.create_task(reader())
+        await ws.send_str("40/_event," + json.dumps(auth_payload))
+        await asyncio.sleep(1.0)
+        while not replies.empty():
+            replies.get_nowait()  # the hydrate's deltas
+        step = 0
+        while time.monotonic() < until:
+            name, payload = _event(index, step, page, opportunities, stages)
+            started = time.perf_counter()
+            await ws.send_str('42/_event,["event",' + json.dumps({"name": name, "payload": payload, "router_data": {"pathname": page, "asPath": page}}) + "]")
+            try:
+                await asyncio.wait_for(replies.get(), timeout=10)
+                latencies.append((time.perf_counter() - started) * 1000)
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0)
+            while not replies.empty():
+                replies.get_nowait()  # further deltas of the same event
+            step += 1
+        task.cancel()
+
+
+async def drive(
+    port: int, hello: dict, tokens: list[str], opportunities: list[int], stages: list[int], seconds: float, client: str = "raw"
+) -> tuple[float, float, float, int]:
     latencies: list[float] = []
     until = time.monotonic() + seconds + 1.0
     started = time.monotonic()
-    await asyncio.gather(*(user(i, port, hello, tok, opportunities, stages, until, latencies) for i, tok in enumerate(tokens)))
+    one = raw_user if client == "raw" else user
+    await asyncio.gather(*(one(i, port, hello, tok, opportunities, stages, until, latencies) for i, tok in enumerate(tokens)))
     elapsed = time.monotonic() - started - 1.0
     latencies.sort()
     p95 = latencies[int(len(latencies) * 0.95) - 1] if latencies else float("nan")
@@ -147,11 +197,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2, help="backend workers with Redis (GRANIAN_WORKERS)")
+    parser.add_argument("--client", choices=("raw", "socketio"), default="raw", help="bare websocket frames (cheap) or python-socketio")
+    parser.add_argument("--customers", type=int, default=10_000, help="size of the scale database the server reads")
     parser.add_argument("--redis", default=os.environ.get("KAKTUS_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + "/5")
     args = parser.parse_args(argv)
     from bench.run_all import build_sqlite
 
-    source = build_sqlite(10_000).removeprefix("sqlite:///")
+    source = build_sqlite(args.customers).removeprefix("sqlite:///")
     workdir = Path(tempfile.mkdtemp(prefix="kaktus-ws-"))
     shutil.copy(source, workdir / "bench.db")
     db_url = f"sqlite:///{workdir / 'bench.db'}"
@@ -168,11 +220,11 @@ def main(argv: list[str] | None = None) -> None:
         proc, port = start_server(db_url, redis_url, workdir, workers)
         try:
             hello = capture_hydrate(port)
-            rate, p50, p95, count = asyncio.run(drive(port, hello, tokens, opportunities, stages, args.seconds))
+            rate, p50, p95, count = asyncio.run(drive(port, hello, tokens, opportunities, stages, args.seconds, args.client))
             rows.append((label, rate, p50, p95, count))
         finally:
             stop(proc)
-    print(f"\n{args.users} simulated users for {args.seconds:.0f} s (half page the customer list, half move cards)")
+    print(f"\n{args.users} simulated users for {args.seconds:.0f} s (half page the customer list, half move cards; {args.client} client, {args.customers:,} customers)")
     print(f"{'server':<32} {'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'events':>7}")
     for label, rate, p50, p95, count in rows:
         print(f"{label:<32} {rate:9.1f} {p50:8.1f} {p95:8.1f} {count:7d}")

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -95,8 +96,10 @@ def parse_phone(value: str | None, *, required: bool = False) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=65_536)
 def format_phone(e164: str) -> str:
-    """Show +6281234567890 as +62 812-3456-7890 (international format)."""
+    """Show +6281234567890 as +62 812-3456-7890 (international format). Cached: every list row shows
+    one, and parsing with phonenumbers is most of a row's cost."""
     if not e164:
         return ""
     try:

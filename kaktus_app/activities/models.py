@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from kaktus_app.models_base import created_field, text_field
+from kaktus_app.models_base import add_customer_copy, created_field, text_field
 
 ACTIVITY_KINDS = ("call", "meeting", "email", "task")
 CALL_OUTCOMES = ("reached", "no_answer", "left_message", "wrong_number", "interested", "not_interested")
@@ -36,6 +36,16 @@ class Activity(SQLModel, table=True):
     opportunity_id: int | None = Field(default=None, foreign_key="opportunity.id")
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_field()
+
+
+# customer_segment / _province / _city, for the dashboard filters (migration 0014)
+add_customer_copy(
+    Activity.__table__,
+    {
+        "ix_activity_segment_done": ("customer_segment", "assignee_id", "done", "due_at"),
+        "ix_activity_province_done": ("customer_province", "assignee_id", "done", "due_at", "customer_city"),
+    },
+)
 
 
 class TimelineEntry(SQLModel, table=True):

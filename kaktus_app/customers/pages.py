@@ -15,6 +15,7 @@ from kaktus_app.customers.state import (
 )
 from kaktus_app.documents.components import customer_documents
 from kaktus_app.documents.state import RecordDocumentsState
+from kaktus_app.geo.components import pick_button, pick_dialog
 from kaktus_app.helpdesk.components import company_tickets
 from kaktus_app.helpdesk.state import CompanyTicketsState
 from kaktus_app.layout import staff_page
@@ -372,6 +373,7 @@ def _form() -> rx.Component:
                 _input("postal_code", "customers.postal_code"),
                 _input("latitude", "customers.latitude"),
                 _input("longitude", "customers.longitude"),
+                rx.box(pick_button(), pick_dialog()),
             ),
             _section(
                 "customers.section.commercial",

@@ -172,3 +172,33 @@ def _customer_hover(p: dict, lang: str) -> str:
         f"<b>{p['name']}</b><br>{place}<br>{translate('geo.open_pipeline', lang)}: {format_idr_short(p['open_pipeline'])}"
         f"<br>{translate('geo.won_revenue', lang)}: {format_idr_short(p['won_revenue'])}" + (f"<br>{p['owner']}" if p.get("owner") else "")
     )
+
+
+def pick_map(box: dict, pin: list[float] | None, places: list[dict], lang: str, height: int = 420) -> dict:
+    """The customer form's "pick on the map" figure: the outlines in the window ``box`` ({"lat": [s, n],
+    "lon": [w, e]}), the kabupaten/kota seats in it for orientation (named), and the chosen point.
+    No dragging (a click places the point; the dialog's buttons zoom), so a click is never a pan."""
+    layout = _geo_layout(height)
+    layout["dragmode"] = False
+    layout["showlegend"] = False
+    layout["hovermode"] = "closest"
+    layout["geo"] = {**layout["geo"], "lonaxis": {"range": box["lon"]}, "lataxis": {"range": box["lat"]}}
+    data: list[dict] = [
+        {
+            "type": "scattergeo", "mode": "markers+text", "name": translate("geo.pick_places", lang),
+            "lat": [p["latitude"] for p in places], "lon": [p["longitude"] for p in places],
+            "text": [p["name"] for p in places], "textposition": "top center",
+            "textfont": {"size": 10, "color": "#495057"}, "hoverinfo": "text",
+            "marker": {"size": 6, "color": "#868e96", "symbol": "square"},
+        },
+    ]
+    if pin is not None:
+        data.append(
+            {
+                "type": "scattergeo", "mode": "markers", "name": translate("geo.pick_point", lang),
+                "lat": [pin[0]], "lon": [pin[1]], "hoverinfo": "text",
+                "hovertext": [f"{pin[0]:.5f}, {pin[1]:.5f}"],
+                "marker": {"size": 16, "color": "#e03131", "symbol": "circle", "line": {"width": 2, "color": "#ffffff"}},
+            }
+        )
+    return {"data": data, "layout": layout}

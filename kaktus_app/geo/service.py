@@ -313,6 +313,80 @@ def _visible_customer(session: Session, actor: Actor, customer_id, action: str) 
     return customer
 
 
+# ------------------------------------------------------------------------- picking on the map
+
+PICK_MAX_ZOOM = 8  # a view about 10 km wide
+PICK_CITY_ZOOM = 5
+
+
+def pick_view_box(lat: float, lon: float, zoom: int) -> dict:
+    """The picking map's window around (lat, lon): {"lat": [south, north], "lon": [west, east]}.
+    Zoom 0 is the whole country; each level halves the window (level 1: 24 degrees wide)."""
+    if zoom <= 0:
+        return {"lat": [LATITUDE_RANGE[0] - 0.5, LATITUDE_RANGE[1] + 0.5], "lon": list(LONGITUDE_RANGE)}
+    half_lon = 12.0 / 2 ** (zoom - 1)
+    half_lat = half_lon * 0.55
+    return {"lat": [round(lat - half_lat, 5), round(lat + half_lat, 5)], "lon": [round(lon - half_lon, 5), round(lon + half_lon, 5)]}
+
+
+def _in_indonesia(lat: float | None, lon: float | None) -> bool:
+    return (
+        lat is not None and lon is not None and LATITUDE_RANGE[0] <= lat <= LATITUDE_RANGE[1]
+        and LONGITUDE_RANGE[0] <= lon <= LONGITUDE_RANGE[1]
+    )
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(str(value if value is not None else "").strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def pick_start(lat, lon, city: str = "", province: str = "") -> dict:
+    """Where the picking map opens for a customer form's typed values:
+    {lat, lon (the view's centre), zoom, pin: [lat, lon] or None, place: the city it opened on or ""}.
+    Valid typed coordinates: on them, pinned. Else the typed city's seat, else the province's centre
+    (no pin: nothing is chosen yet). Else the whole country."""
+    typed_lat, typed_lon = _number(lat), _number(lon)
+    if _in_indonesia(typed_lat, typed_lon):
+        return {"lat": typed_lat, "lon": typed_lon, "zoom": PICK_CITY_ZOOM + 1, "pin": [typed_lat, typed_lon], "place": ""}
+    found = lookup(city, province) if str(city or "").strip() else None
+    if found is not None:
+        return {"lat": found["latitude"], "lon": found["longitude"], "zoom": PICK_CITY_ZOOM, "pin": None, "place": found["name"]}
+    centre = province_centroid(province) if str(province or "").strip() else None
+    if centre is not None:
+        return {"lat": centre["latitude"], "lon": centre["longitude"], "zoom": 3, "pin": None, "place": centre["province"]}
+    middle_lat, middle_lon = (sum(LATITUDE_RANGE) / 2, sum(LONGITUDE_RANGE) / 2)
+    return {"lat": middle_lat, "lon": middle_lon, "zoom": 0, "pin": None, "place": ""}
+
+
+def picked_point(point) -> tuple[float, float]:
+    """The (latitude, longitude) of a click on the picking map, rounded to 5 decimals (about a
+    metre). ``point`` is [lat, lon] as the browser computed it (empty: the click was off the map).
+    Outside Indonesia, or not a point: ValidationError on "point"."""
+    values = list(point) if isinstance(point, list | tuple) else []
+    lat, lon = (_number(values[0]), _number(values[1])) if len(values) == 2 else (None, None)
+    if lat is None or lon is None:
+        raise ValidationError({"point": "geo.error.pick_off_map"})
+    if not _in_indonesia(lat, lon):
+        raise ValidationError({"point": "geo.error.pick_outside"})
+    return round(lat, 5), round(lon, 5)
+
+
+def places_in_view(box: dict, limit: int = 60) -> list[dict]:
+    """The gazetteer's kabupaten/kota seats inside a picking-map window, for orientation:
+    [{name, latitude, longitude}], the kota first, at most ``limit``."""
+    (south, north), (west, east) = box["lat"], box["lon"]
+    inside = [
+        p for p in _gazetteer().places
+        if south <= p.latitude <= north and west <= p.longitude <= east
+    ]
+    inside.sort(key=lambda p: (p.kind != "kota", p.code))
+    return [{"name": p.name, "latitude": p.latitude, "longitude": p.longitude} for p in inside[:limit]]
+
+
 def set_manual_coordinates(session: Session, actor: Actor, customer_id: int, lat, lon) -> Customer:
     """Coordinates typed or picked on the map: inside Indonesia, marked "manual" (never re-geocoded)."""
     customer = _visible_customer(session, actor, customer_id, "update")

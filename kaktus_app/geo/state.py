@@ -10,7 +10,7 @@ from kaktus_app.auth.state import require_actor
 from kaktus_app.errors import DomainError
 from kaktus_app.geo import charts, service
 from kaktus_app.i18n import translate
-from kaktus_app.ui.form_state import query_param, show_errors
+from kaktus_app.ui.form_state import error_messages, query_param, show_errors
 from kaktus_app.ui.lang import current_lang
 
 LAYERS = ("customers", "deals", "tickets", "provinces")
@@ -251,3 +251,76 @@ class TerritoryState(rx.State):
         except DomainError as exc:
             return rx.toast.error(exc.message(await current_lang(self)))
         await self._reload()
+
+
+class MapPickState(rx.State):
+    """The customer form's "Pick on the map" dialog. It reads the form's typed coordinates, city and
+    province when it opens and, on "Use this point", writes the chosen point into the form's latitude
+    and longitude fields (nothing is saved until the form is)."""
+
+    open: bool = False
+    figure: dict = {}
+    zoom: int = 0
+    centre: list[float] = [0.0, 0.0]
+    pin: list[float] = []
+    place: str = ""
+    error: str = ""
+
+    async def _draw(self):
+        lang = await current_lang(self)
+        box = service.pick_view_box(self.centre[0], self.centre[1], self.zoom)
+        places = service.places_in_view(box)
+        self.figure = charts.pick_map(box, self.pin or None, places, lang)
+
+    @rx.var
+    def pin_label(self) -> str:
+        return f"{self.pin[0]:.5f}, {self.pin[1]:.5f}" if len(self.pin) == 2 else ""
+
+    @rx.event
+    async def start(self, typed: list):
+        """``typed``: [latitude, longitude, city, province] as they stand in the form."""
+        try:
+            await require_actor(self)
+        except DomainError:
+            return
+        values = [str(v or "") for v in (list(typed or []) + ["", "", "", ""])[:4]]
+        view = service.pick_start(*values)
+        self.centre, self.zoom = [view["lat"], view["lon"]], view["zoom"]
+        self.pin = list(view["pin"]) if view["pin"] else []
+        self.place, self.error = view["place"], ""
+        await self._draw()
+        self.open = True
+
+    @rx.event
+    async def pick(self, point: list):
+        """A click on the map: ``point`` is [lat, lon] as the browser inverted the projection ([] off the map)."""
+        try:
+            lat, lon = service.picked_point(point)
+        except DomainError as exc:
+            fields, general = await error_messages(self, exc)
+            self.error = fields.get("point", general)
+            return
+        self.pin, self.error = [lat, lon], ""
+        await self._draw()
+
+    @rx.event
+    async def zoom_by(self, step: int):
+        self.zoom = max(0, min(service.PICK_MAX_ZOOM, self.zoom + int(step)))
+        if len(self.pin) == 2:
+            self.centre = list(self.pin)
+        await self._draw()
+
+    @rx.event
+    def close(self):
+        self.open = False
+
+    @rx.event
+    def set_open(self, value: bool):
+        self.open = bool(value)
+
+    @rx.event
+    def use(self):
+        if len(self.pin) != 2:
+            return
+        self.open = False
+        return [rx.set_value("field-latitude", f"{self.pin[0]:.5f}"), rx.set_value("field-longitude", f"{self.pin[1]:.5f}")]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Index, func, text
 from sqlmodel import Field, SQLModel
 
-from kaktus_app.models_base import created_field, money_field, text_field
+from kaktus_app.models_base import add_customer_copy, created_field, money_field, text_field
 
 LEAD_SOURCES = ("web", "referral", "trade_show", "phone", "email_campaign", "walk_in", "social_media", "other")
 LEAD_STATUSES = ("open", "converted", "lost")
@@ -21,6 +21,7 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_owner_status", "owner_id", "status"),
         Index("ix_lead_owner_created", "owner_id", "created_at", "status"),  # leads per salesperson in a date range
         Index("ix_lead_title_lower", func.lower(text("title"))),
+        Index("ix_lead_source_owner", "source", "owner_id", "created_at", "status"),  # the dashboard's lead-source filter
         {"extend_existing": True},
     )
 
@@ -43,3 +44,13 @@ class Lead(SQLModel, table=True):
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
     converted_at: datetime | None = None
+
+
+# customer_segment / _province / _city, for the dashboard filters (migration 0014)
+add_customer_copy(
+    Lead.__table__,
+    {
+        "ix_lead_segment_created": ("customer_segment", "owner_id", "created_at", "status", "source"),
+        "ix_lead_province_created": ("customer_province", "owner_id", "created_at", "status", "source", "customer_city"),
+    },
+)

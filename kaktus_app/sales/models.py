@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Index, func, text
 from sqlmodel import Field, SQLModel
 
-from kaktus_app.models_base import created_field, money_field, text_field
+from kaktus_app.models_base import add_customer_copy, created_field, money_field, text_field
 
 OPPORTUNITY_STATES = ("open", "won", "lost")
 DEFAULT_STAGES = (("New", 10), ("Qualified", 30), ("Proposition", 50), ("Negotiation", 70), ("Won", 100))
@@ -73,6 +73,16 @@ class Opportunity(SQLModel, table=True):
     updated_at: datetime = created_field()
     stage_changed_at: datetime = created_field()
     closed_at: datetime | None = None
+
+
+# customer_segment / _province / _city, for the dashboard filters (migration 0014)
+add_customer_copy(
+    Opportunity.__table__,
+    {
+        "ix_opportunity_segment_state": ("customer_segment", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id"),
+        "ix_opportunity_province_state": ("customer_province", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id", "customer_city"),
+    },
+)
 
 
 class StageHistory(SQLModel, table=True):

@@ -210,3 +210,66 @@ def test_a_stage_click_filters_the_dashboard_until_its_chip_is_removed(app_serve
     expect(admin.locator("#chip-stage")).to_have_count(0)
     expect(admin.locator("#kpi-open")).to_have_text(str(open_count))
     expect(admin.locator("#kpi-won-lost")).to_have_text(f"{won} / {lost}")
+
+
+def test_a_customers_point_is_picked_on_the_map_in_the_form(app_server, new_user_context):
+    """Offline map in a dialog: a click places the point where the pointer is (the projection inverted
+    in the browser), zooming makes it precise, a click outside Indonesia says so, "Use this point"
+    fills the form and saving stores it as manual coordinates."""
+    page = new_user_context("admin")
+    customer_id, name = app_server.query("SELECT id, name FROM customer WHERE city = 'Jakarta Pusat' AND kind = 'company' ORDER BY id LIMIT 1")[0]
+    _open(page, f"/customers/{customer_id}")
+    expect(page.locator("#field-name")).to_have_value(name)
+    page.locator("#pick-on-map").click()
+    dialog = page.locator("#pick-dialog")
+    expect(dialog.locator(".main-svg").first).to_be_visible(timeout=20_000)
+    expect(dialog.locator("g.layer.land path")).to_have_count(1)  # drawn from the bundled outlines
+    expect(dialog.locator(".scattergeo text", has_text="Kota Administrasi Jakarta Pusat")).to_be_attached()
+    expect(page.locator("#pick-point")).to_be_visible()  # the form's (gazetteer) coordinates are the start
+
+    def at(lon: float, lat: float) -> tuple[float, float]:
+        return page.evaluate(
+            """([lon, lat]) => {
+                const gd = document.querySelector('#pick-map .js-plotly-plot');
+                const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+                const [x, y] = gd._fullLayout.geo._subplot.projection([lon, lat]);
+                return [svg.x + gd._fullLayout._size.l + x, svg.y + gd._fullLayout._size.t + y];
+            }""",
+            [lon, lat],
+        )
+
+    def chosen() -> tuple[float, float]:
+        lat, lon = page.locator("#pick-point").inner_text().split(",")
+        return float(lat), float(lon)
+
+    def click_at(lon: float, lat: float, tolerance: float) -> None:
+        before = page.locator("#pick-point").inner_text() if page.locator("#pick-point").count() else ""
+        page.mouse.click(*at(lon, lat))
+        expect(page.locator("#pick-point")).not_to_have_text(before)
+        got = chosen()
+        assert abs(got[0] - lat) < tolerance and abs(got[1] - lon) < tolerance, (got, lat, lon)
+
+    click_at(106.8272, -6.1754, 0.01)  # Monas, at city zoom: within about a kilometre
+    page.locator("#pick-zoom-in").click()
+    page.locator("#pick-zoom-in").click()
+    page.wait_for_timeout(400)
+    click_at(106.82715, -6.17539, 0.0008)  # two levels closer: within about 90 m
+
+    # zoomed out to the whole country, a click in the sea north of Aceh is outside Indonesia
+    for _ in range(8):
+        page.locator("#pick-zoom-out").click()
+    page.wait_for_timeout(400)
+    kept = page.locator("#pick-point").inner_text()
+    page.mouse.click(*at(95.0, 6.9))
+    expect(page.locator("#pick-error")).to_have_text("That point is outside Indonesia: pick a place in Indonesia.")
+    expect(page.locator("#pick-point")).to_have_text(kept)  # the chosen point stays
+
+    page.locator("#pick-use").click()
+    expect(dialog).to_have_count(0)
+    lat, lon = (float(v) for v in kept.split(","))
+    expect(page.locator("#field-latitude")).to_have_value(f"{lat:.5f}")
+    expect(page.locator("#field-longitude")).to_have_value(f"{lon:.5f}")
+    page.locator("#customer-save").click()
+    expect(page.get_by_text("Customer saved")).to_be_visible()
+    stored = app_server.query(f"SELECT latitude, longitude, geo_source FROM customer WHERE id = {customer_id}")[0]
+    assert (round(stored[0], 5), round(stored[1], 5), stored[2]) == (lat, lon, "manual")

@@ -119,3 +119,24 @@ def test_create_user_validates_every_field(seeded):
     with pytest.raises(ValidationError) as bad:
         auth.create_user(seeded, username="", full_name="", password="short", role="boss", email="nope")
     assert set(bad.value.errors) == {"username", "full_name", "password", "role", "email"}
+
+
+def test_dates_are_written_exactly_as_babels_pattern_would_write_them():
+    """format_date / format_datetime write "d MMM yyyy [HH:mm]" directly: the same text as Babel's
+    pattern, for every month and both languages (English "Sept", Indonesian "Agu")."""
+    from datetime import UTC, timedelta
+
+    from babel.dates import format_date as babel_date
+    from babel.dates import format_datetime as babel_datetime
+
+    from kaktus_app.i18n import JAKARTA
+
+    for lang, locale in (("en", "en_GB"), ("id", "id_ID")):
+        for month in range(1, 13):
+            for day, hour, minute in ((1, 0, 0), (9, 7, 5), (28, 23, 59)):
+                moment = datetime(2026, month, day, hour, minute, tzinfo=UTC)
+                local = moment.astimezone(JAKARTA)
+                assert format_datetime(moment, lang) == babel_datetime(local, "d MMM yyyy HH:mm", locale=locale)
+                assert format_date(moment, lang) == babel_date(local.date(), "d MMM yyyy", locale=locale)
+                assert format_date(moment.date() + timedelta(days=1), lang) == babel_date(moment.date() + timedelta(days=1), "d MMM yyyy", locale=locale)
+    assert format_date(datetime(2026, 9, 3, 1, 0), "en") == "3 Sept 2026" and format_date(datetime(2026, 8, 17, 1, 0), "id") == "17 Agu 2026"

@@ -488,3 +488,58 @@ def test_open_tickets_on_the_map_and_in_province_totals(demo, admin):
     figure, _ = charts.customer_map({"points": [], "total": 0}, [], [], color_by="segment", layers=["tickets"], lang="en", tickets=points)
     labels = {"new": "New", "in_progress": "In progress", "waiting": "Waiting on customer"}
     assert {trace["name"] for trace in figure["data"]} == {f"Open tickets: {labels[s]}" for s in {p["status"] for p in points}}
+
+
+# ------------------------------------------------------------------- picking a point on the map
+
+
+def test_the_picking_map_opens_on_the_typed_point_else_the_city_else_the_province_else_the_country():
+    typed = geo.pick_start("-6,17540", "106.82720", "Bandung", "Jawa Barat")  # a comma decimal as typed
+    assert (typed["lat"], typed["lon"], typed["pin"]) == (-6.1754, 106.8272, [-6.1754, 106.8272])
+    city = geo.pick_start("", "", "Bandung", "Jawa Barat")
+    assert city["pin"] is None and city["place"] == "Kota Bandung" and _km(city["lat"], city["lon"], -6.91, 107.61) < 5
+    outside = geo.pick_start("48.85", "2.35", "Solo", "")  # Paris typed: not a start point in Indonesia
+    assert outside["pin"] is None and outside["place"] == "Kota Surakarta"
+    province = geo.pick_start("", "", "", "Bali")
+    assert province["place"] == "Bali" and province["pin"] is None and province["zoom"] < city["zoom"]
+    nothing = geo.pick_start("abc", "", "", "")
+    assert nothing["zoom"] == 0 and nothing["pin"] is None
+    whole = geo.pick_view_box(nothing["lat"], nothing["lon"], 0)
+    assert whole["lon"][0] <= 95.3 and whole["lon"][1] >= 141.0 and whole["lat"][0] <= -10.9 and whole["lat"][1] >= 6
+
+
+def test_each_zoom_level_halves_the_window_and_shows_the_places_inside_it():
+    widths = [geo.pick_view_box(-6.2, 106.8, z)["lon"] for z in range(1, geo.PICK_MAX_ZOOM + 1)]
+    spans = [east - west for west, east in widths]
+    assert spans[0] == 24 and all(abs(a / b - 2) < 1e-9 for a, b in zip(spans, spans[1:], strict=False))
+    box = geo.pick_view_box(-6.2, 106.85, 5)  # about 1.5 degrees: Jakarta and its neighbours
+    names = [p["name"] for p in geo.places_in_view(box)]
+    assert {"Kota Administrasi Jakarta Pusat", "Kota Depok", "Kota Tangerang"} <= set(names) and "Kota Bandung" not in names
+    assert all(box["lat"][0] <= p["latitude"] <= box["lat"][1] and box["lon"][0] <= p["longitude"] <= box["lon"][1] for p in geo.places_in_view(box))
+    assert len(geo.places_in_view(geo.pick_view_box(0, 118, 0), limit=60)) == 60
+
+
+def test_a_picked_point_is_rounded_and_a_click_off_the_map_or_outside_indonesia_says_so():
+    assert geo.picked_point([-6.175392123, 106.827153987]) == (-6.17539, 106.82715)
+    assert geo.picked_point(["-8.65", "115.2167"]) == (-8.65, 115.2167)
+    for bad, key in (([], "geo.error.pick_off_map"), (None, "geo.error.pick_off_map"), (["x", 1], "geo.error.pick_off_map"),
+                     ([14.6, 121.0], "geo.error.pick_outside"), ([-33.87, 151.21], "geo.error.pick_outside")):
+        with pytest.raises(ValidationError) as err:
+            geo.picked_point(bad)
+        assert err.value.errors == {"point": key}, bad
+    assert CATALOG["geo.error.pick_outside"][1].startswith("Titik itu di luar Indonesia")
+
+
+def test_the_picking_figure_draws_the_window_the_places_and_the_pin():
+    from kaktus_app.geo import charts
+
+    box = geo.pick_view_box(-6.2, 106.85, 5)
+    places = geo.places_in_view(box)
+    figure = charts.pick_map(box, [-6.2, 106.85], places, "id")
+    layout = figure["layout"]
+    assert layout["geo"]["lonaxis"]["range"] == box["lon"] and layout["geo"]["lataxis"]["range"] == box["lat"]
+    assert layout["dragmode"] is False  # a click places the point, it never pans
+    names, pin = figure["data"]
+    assert names["text"] == [p["name"] for p in places] and names["name"] == "Kota dan kabupaten"
+    assert pin["lat"] == [-6.2] and pin["lon"] == [106.85] and pin["hovertext"] == ["-6.20000, 106.85000"]
+    assert len(charts.pick_map(box, None, places, "en")["data"]) == 1
