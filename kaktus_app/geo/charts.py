@@ -18,6 +18,7 @@ SEGMENT_COLORS = {
 TICKET_COLORS = {"new": "#f03e3e", "in_progress": "#f59f00", "waiting": "#845ef7"}  # open tickets by status
 STAGE_COLORS = ["#74c0fc", "#4dabf7", "#228be6", "#1864ab", "#2f9e44", "#5f3dc4", "#e64980"]
 INDONESIA = {"lon": [94.0, 141.5], "lat": [-11.5, 7.0]}
+PICK_NAMED_PLACES = 24  # the picking map writes the places' names when no more are in view
 
 
 def _size(value: float, largest: float, low: float = 7, high: float = 30) -> float:
@@ -183,9 +184,11 @@ def pick_map(box: dict, pin: list[float] | None, places: list[dict], lang: str, 
     layout["showlegend"] = False
     layout["hovermode"] = "closest"
     layout["geo"] = {**layout["geo"], "lonaxis": {"range": box["lon"]}, "lataxis": {"range": box["lat"]}}
+    # names written on the map while they fit (a close view); in a wide view only on hover
+    named = len(places) <= PICK_NAMED_PLACES
     data: list[dict] = [
         {
-            "type": "scattergeo", "mode": "markers+text", "name": translate("geo.pick_places", lang),
+            "type": "scattergeo", "mode": "markers+text" if named else "markers", "name": translate("geo.pick_places", lang),
             "lat": [p["latitude"] for p in places], "lon": [p["longitude"] for p in places],
             "text": [p["name"] for p in places], "textposition": "top center",
             "textfont": {"size": 10, "color": "#495057"}, "hoverinfo": "text",

@@ -1,8 +1,8 @@
 """The "Pick on the map" control of the customer form: a button beside the coordinates and its dialog.
 
 Plotly's geo map sends no click event where there is no point, so the dialog's map sits in a div
-whose click handler inverts the map's own projection in the browser (the pixel under the pointer →
-longitude / latitude) and sends only that pair to ``MapPickState.pick``. The outlines are the
+whose mouse-up handler inverts the map's own projection in the browser (the pixel under the pointer
+→ longitude / latitude) and sends only that pair to ``MapPickState.pick``. The outlines are the
 offline ones of the map page (``assets/topojson/``).
 """
 
@@ -20,17 +20,19 @@ from kaktus_app.ui.lang import t
 
 PICK_CONFIG = {"displaylogo": False, "displayModeBar": False, "scrollZoom": False, "responsive": True, "topojsonURL": "/topojson/"}
 
-# [lat, lon] under the pointer, or [] when the click is not on the map itself (a label, the margin).
+# [lat, lon] under the pointer, or [] when it is outside the map's plot area.
 # The projection maps degrees to pixels of the plot area (the main svg less its margins): invert it
 # at the click's position.
 _POINT_UNDER_POINTER = FunctionStringVar.create(
     """((e) => {
   const gd = e.currentTarget.querySelector('.js-plotly-plot');
   const geo = gd && gd._fullLayout && gd._fullLayout.geo && gd._fullLayout.geo._subplot;
-  if (!geo || !e.target || !e.target.closest || !e.target.closest('.geolayer')) return [];
+  if (!geo) return [];
   const r = gd.querySelector('.main-svg').getBoundingClientRect();
   const size = gd._fullLayout._size;
-  const p = geo.projection.invert([e.clientX - r.left - size.l, e.clientY - r.top - size.t]);
+  const x = e.clientX - r.left - size.l, y = e.clientY - r.top - size.t;
+  if (x < 0 || y < 0 || x > size.w || y > size.h) return [];
+  const p = geo.projection.invert([x, y]);
   return (p && isFinite(p[0]) && isFinite(p[1])) ? [p[1], p[0]] : [];
 })"""
 )
@@ -41,9 +43,11 @@ def _point_under_pointer(e: ObjectVar[JavascriptMouseEvent]) -> tuple[Var[list]]
 
 
 class MapClickArea(rx.el.Div):
-    """A div whose click reports the [lat, lon] under the pointer of the plotly geo map inside it."""
+    """A div that reports the [lat, lon] under the pointer of the plotly geo map inside it when the
+    mouse button is released (``on_mouse_up``): plotly takes the mouse down on its map for its own
+    dragging, so the browser sends no click event there."""
 
-    on_click: EventHandler[_point_under_pointer]
+    on_mouse_up: EventHandler[_point_under_pointer]
 
 
 map_click_area = MapClickArea.create
@@ -77,7 +81,7 @@ def pick_dialog() -> rx.Component:
             rx.vstack(
                 map_click_area(
                     rx.plotly.geo(data=P.figure.to(Figure), config=PICK_CONFIG, use_resize_handler=True, width="100%"),
-                    on_click=P.pick,
+                    on_mouse_up=P.pick,
                     id="pick-map",
                     width="100%",
                     style={"cursor": "crosshair"},
