@@ -5,7 +5,7 @@ backend workers (GRANIAN_WORKERS) — and drives N simulated users who page the 
 list and move pipeline cards, one event in flight per user. Prints events/s and latency p50/p95.
 Nothing here asserts a timing.
 
-    python -m bench.ws_load --users 20 --seconds 20 [--workers 2] [--client raw|socketio] [--customers 10000] [--redis redis://127.0.0.1:6379/5]
+    python -m bench.ws_load --users 20 --seconds 20 [--workers 2] [--client raw|socketio] [--oplock 2s] [--customers 10000] [--redis redis://127.0.0.1:6379/5]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, redis_url: str, workdir: Path, workers: int = 0) -> tuple[subprocess.Popen, int]:
+def start_server(db_url: str, redis_url: str, workdir: Path, workers: int = 0, extra_env: dict | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, KAKTUS_DATABASE_URL=db_url, REFLEX_TELEMETRY_ENABLED="false", REFLEX_CHECK_LATEST_VERSION="0",
                REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0", REFLEX_WEB_WORKDIR=str(workdir / ".web"))
@@ -55,6 +55,7 @@ def start_server(db_url: str, redis_url: str, workdir: Path, workers: int = 0) -
         env["REFLEX_REDIS_URL"] = redis_url
     if workers:
         env["GRANIAN_WORKERS"] = str(workers)
+    env.update(extra_env or {})
     log = open(workdir / f"server-{port}.log", "w")  # noqa: SIM115  (kept open for the server)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--backend-port", str(port)],
@@ -198,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2, help="backend workers with Redis (GRANIAN_WORKERS)")
     parser.add_argument("--client", choices=("raw", "socketio"), default="raw", help="bare websocket frames (cheap) or python-socketio")
+    parser.add_argument("--oplock", default="2s", help="also run Redis with Reflex's opportunistic lock held this long ('' to skip)")
     parser.add_argument("--customers", type=int, default=10_000, help="size of the scale database the server reads")
     parser.add_argument("--redis", default=os.environ.get("KAKTUS_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/") + "/5")
     args = parser.parse_args(argv)
@@ -216,8 +218,15 @@ def main(argv: list[str] | None = None) -> None:
         stages = [s.id for s in session.exec(select(Stage).where(Stage.is_won == False).order_by(Stage.sequence))]  # noqa: E712
         opportunities = list(session.exec(select(Opportunity.id).where(Opportunity.state == "open").limit(500)))
     rows = []
-    for label, redis_url, workers in (("local state, 1 worker", "", 0), (f"Redis state, {args.workers} workers", args.redis, args.workers)):
-        proc, port = start_server(db_url, redis_url, workdir, workers)
+    no_oplock = {"REFLEX_OPLOCK_ENABLED": "false"}  # rxconfig.py turns it on with Redis unless told otherwise
+    runs = [("local state, 1 worker", "", 0, {}), (f"Redis state, {args.workers} workers", args.redis, args.workers, no_oplock)]
+    if args.oplock:
+        # Reflex's opportunistic lock: a worker keeps an uncontended token's lock and state in process
+        # for the hold time, instead of reading and writing the state in Redis around every event
+        oplock = {"REFLEX_OPLOCK_ENABLED": "true", "REFLEX_OPLOCK_HOLD_TIME": args.oplock}
+        runs.append((f"Redis, {args.workers} workers, oplock {args.oplock}", args.redis, args.workers, oplock))
+    for label, redis_url, workers, extra in runs:
+        proc, port = start_server(db_url, redis_url, workdir, workers, extra)
         try:
             hello = capture_hydrate(port)
             rate, p50, p95, count = asyncio.run(drive(port, hello, tokens, opportunities, stages, args.seconds, args.client))
