@@ -1,6 +1,6 @@
 """How fast another open board shows a move: two browser users on /pipeline, the production server.
 
-dewi moves cards with the card menu; the time until budi's board (another browser context, never
+dewi moves cards with the card menu; the time until the admin's board (another browser context, never
 reloaded) shows the card in its new column is measured in the browser with a MutationObserver-free
 poll every 10 ms. Prints p50/p95. With --redis, the server runs Reflex's several workers on Redis.
 
@@ -21,9 +21,9 @@ from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORDS, ROOT, login, s
 
 WAIT_JS = """([selector, started]) => new Promise((resolve) => {
   const tick = () => document.querySelector(selector) ? resolve(performance.timeOrigin + performance.now() - started)
-                                                      : setTimeout(tick, 10);
+                   : (performance.timeOrigin + performance.now() - started > 10000 ? resolve(-1) : setTimeout(tick, 10));
   tick();
-})"""
+})"""  # -1: not shown within 10 s (counted as missed, never waited for forever)
 
 
 def run(moves: int, redis_url: str) -> list[float]:
@@ -32,11 +32,12 @@ def run(moves: int, redis_url: str) -> list[float]:
     samples: list[float] = []
     own_samples: list[float] = []
     lags: list[float] = []
+    missed: list[int] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = []
-            for user in ("dewi", "budi"):
+            for user in ("dewi", "admin"):  # the watcher sees every deal (budi, in another team, would not see dewi's)
                 page = browser.new_context(base_url=app.base_url, viewport={"width": 1600, "height": 900}).new_page()
                 login(page, user, PASSWORDS[user])
                 page.goto("/pipeline")
@@ -59,6 +60,11 @@ def run(moves: int, redis_url: str) -> list[float]:
                 selector = f"#kanban-column-{key} #kanban-card-{card}"
                 own = mover.evaluate(WAIT_JS, [selector, started])
                 elapsed = watcher.evaluate(WAIT_JS, [selector, started])
+                if own < 0 or elapsed < 0:
+                    missed.append(card)
+                    print(f"  move {index + 1}: card {card} not shown within 10 s on the {'mover' if own < 0 else 'second'} board", flush=True)
+                    cards.remove(card)
+                    continue
                 samples.append(elapsed)
                 own_samples.append(own)
                 lags.append(elapsed - own)
@@ -71,7 +77,7 @@ def run(moves: int, redis_url: str) -> list[float]:
     print(
         f"the mover's own board shows the card p50 {statistics.median(sorted(own_samples)):.0f} ms after the click starts"
         f" (browser automation included); the second board lags it by p50 {statistics.median(lags):.0f} ms,"
-        f" p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.0f} ms"
+        f" p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.0f} ms; {len(missed)} of {moves} moves not shown within 10 s"
     )
     return samples
 

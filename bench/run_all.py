@@ -104,15 +104,15 @@ def raw(session: Session, *statements: str, **params):
 
 
 CAPPED_COUNT = "SELECT count(*) FROM (SELECT id FROM customer {where} LIMIT 10001) AS capped"
-# the list page: the columns a row shows and its owner's name, as customers.list_customers reads them
+# the list page: the columns a row shows, as customers.list_customers reads them (then its owners' names)
 LIST_COLUMNS = "id, name, kind, segment, city, email, phone, mobile, owner_id, tags, created_at, updated_at"
 
 
+OWNERS = "SELECT id, full_name FROM app_user WHERE id IN (2, 3, 4)"  # the page's owners' names
+
+
 def list_page(where_order_limit: str) -> str:
-    return (
-        f"SELECT page.*, app_user.full_name FROM (SELECT {LIST_COLUMNS} FROM customer {where_order_limit}) AS page "
-        "LEFT OUTER JOIN app_user ON app_user.id = page.owner_id"
-    )
+    return f"SELECT {LIST_COLUMNS} FROM customer {where_order_limit}"
 
 
 def word_match(dialect: str, table: str, query: str) -> str:
@@ -152,7 +152,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
             (
                 "customer list (sorted by name, page 1)",
                 lambda: customers.list_customers(session, actor, sort="name", page=1),
-                raw(session, CAPPED_COUNT.format(where=""), list_page("ORDER BY name_norm, id LIMIT 25")),
+                raw(session, CAPPED_COUNT.format(where=""), list_page("ORDER BY name_norm, id LIMIT 25"), OWNERS),
             ),
             (
                 "customer list (city filter, by city)",
@@ -160,7 +160,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 raw(
                     session,
                     CAPPED_COUNT.format(where="WHERE city >= 'Bandung' AND city < 'Bandung\uffff'"),
-                    list_page("WHERE city >= 'Bandung' AND city < 'Bandung\uffff' ORDER BY name_norm, id LIMIT 25"),
+                    list_page("WHERE city >= 'Bandung' AND city < 'Bandung\uffff' ORDER BY name_norm, id LIMIT 25"), OWNERS,
                 ),
             ),
             (
@@ -169,7 +169,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 raw(
                     session,
                     CAPPED_COUNT.format(where="WHERE segment = 'retail'"),
-                    list_page("WHERE segment = 'retail' ORDER BY name_norm, id LIMIT 25 OFFSET 975"),
+                    list_page("WHERE segment = 'retail' ORDER BY name_norm, id LIMIT 25 OFFSET 975"), OWNERS,
                 ),
             ),
             (
@@ -197,7 +197,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 raw(
                     session,
                     CAPPED_COUNT.format(where=f"WHERE {word_match(dialect, 'customer', '4242')}"),
-                    list_page(f"WHERE {word_match(dialect, 'customer', '4242')} ORDER BY name_norm, id LIMIT 25"),
+                    list_page(f"WHERE {word_match(dialect, 'customer', '4242')} ORDER BY name_norm, id LIMIT 25"), OWNERS,
                 ),
             ),
             (
@@ -206,7 +206,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 raw(
                     session,
                     CAPPED_COUNT.format(where=f"WHERE {name_like('jaya')}"),
-                    list_page(f"WHERE {name_like('jaya')} ORDER BY name_norm, id LIMIT 25"),
+                    list_page(f"WHERE {name_like('jaya')} ORDER BY name_norm, id LIMIT 25"), OWNERS,
                 ),
             ),
             (
