@@ -1014,9 +1014,9 @@ def performance(session: Session, actor, f: Filters = NO_FILTERS, *, memo: dict 
 
 
 def _shares_activity_pass(f: Filters, memo: dict | None) -> bool:
-    """With a customer filter every activity read costs a table lookup (the customer and opportunity
-    are not in the assignee index): then the dashboard reads the done and the overdue activities in
-    one pass. Without one, two index-only queries are cheaper than that pass."""
+    """With a customer filter the dashboard reads the done and the overdue activities in one pass
+    over the segment / province index (assignee, done, due date are in it: index only, ~15 ms at
+    1M). Without one, two index-only queries over the assignee index are cheaper than that pass."""
     return memo is not None and "now" in memo and bool(_customer_conditions(f))
 
 

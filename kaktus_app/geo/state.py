@@ -311,10 +311,6 @@ class MapPickState(rx.State):
         await self._draw()
 
     @rx.event
-    def close(self):
-        self.open = False
-
-    @rx.event
     def set_open(self, value: bool):
         self.open = bool(value)
 
