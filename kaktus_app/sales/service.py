@@ -61,8 +61,11 @@ def _stage(session: Session, stage_id) -> Stage:
     return stage
 
 
-def _end_position(session: Session, stage_id: int) -> float:
-    last = session.exec(select(func.max(Opportunity.position)).where(Opportunity.stage_id == stage_id)).one()
+def _end_position(session: Session, stage_id: int, state: str = "open") -> float:
+    """After the last card of a board column (the stage's open deals; the won column's won ones).
+    By state too, so that both databases read it off the (state, stage_id, position) index: by
+    stage alone PostgreSQL scanned every deal of the stage (26 ms of a 37 ms move at 1M)."""
+    last = session.exec(select(func.max(Opportunity.position)).where(Opportunity.state == state, Opportunity.stage_id == stage_id)).one()
     return (last or 0.0) + POSITION_STEP
 
 
@@ -277,7 +280,7 @@ def mark_won(session: Session, actor: Actor, opportunity_id: int) -> Opportunity
     opportunity.state, opportunity.probability, opportunity.closed_at = "won", 100, utcnow()
     if won is not None:
         opportunity.stage_id = won.id
-        opportunity.position = _end_position(session, won.id)
+        opportunity.position = _end_position(session, won.id, "won")
     opportunity.version += 1
     _record_move(session, actor, opportunity, from_stage, "open")
     activities.log(session, actor, "opportunity", opportunity.id, "won", "sales.timeline.won")
