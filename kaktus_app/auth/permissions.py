@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from kaktus_app.auth.models import Profile
@@ -364,6 +365,21 @@ def owner_clause(column, visible: frozenset[int] | None):
     if visible is None:
         return None
     return column.in_(visible) | column.is_(None)
+
+
+def owner_placeholders(column, count: int | None) -> list:
+    """:func:`owner_clause` for ``count`` visible owners given as the named parameters ``owner_0``,
+    ``owner_1``... (:func:`owner_params`): for a prepared statement. None (everybody's): no clause."""
+    if count is None:
+        return []
+    return [column.in_([bindparam(f"owner_{i}") for i in range(count)]) | column.is_(None)]
+
+
+def owner_params(visible: frozenset[int] | None) -> tuple[int | None, dict[str, int]]:
+    """(count, values) of :func:`owner_placeholders` for the visible owners."""
+    if visible is None:
+        return None, {}
+    return len(visible), {f"owner_{i}": owner for i, owner in enumerate(sorted(visible))}
 
 
 def check_visible(session: Session, actor, module: str, owner_id) -> None:

@@ -7,7 +7,7 @@ import math
 import re
 
 from rapidfuzz import fuzz
-from sqlalchemy import false
+from sqlalchemy import bindparam, false, func, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -17,7 +17,8 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, batches, page_of
+from kaktus_app.paging import COUNT_CAP, Page, batches
+from kaktus_app.prepared import Prepared
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -331,52 +332,99 @@ def _filtered(
     query, actor: Actor, *, search: str, segment: str, city: str, owner_id, tag: str, kind: str, province: str = "", visible=None,
     session: Session | None = None, counting: bool = False, hidden: frozenset[str] | set[str] = frozenset(),
 ):
-    """The list's WHERE clauses. With ``session`` the name search picks its fastest exact form for a
-    page (or, ``counting``, a capped count): see ``search.text.customer_name_clause``."""
-    clause = permissions.owner_clause(Customer.owner_id, visible)
-    if clause is not None:
-        query = query.where(clause)
-    text = (search or "").strip()
+    """``query`` with the list's WHERE clauses (see :func:`_list_shape`)."""
+    shape, params = _list_shape(
+        actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province),
+        visible=visible, hidden=hidden, session=session, counting=counting,
+    )
+    return query.where(*_conditions(shape)).params(params)
+
+
+def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Session | None, counting: bool = False) -> tuple[tuple, dict]:
+    """The list's filters as (shape, values): the shape says which clauses there are (a prepared
+    statement is compiled once per shape), the values fill their parameters.
+
+    With ``session`` the name search picks its fastest exact form for a page (or, ``counting``, a
+    capped count): see ``search.text.customer_name_form``.
+    """
+    owners, params = permissions.owner_params(visible)
+    searching = None
+    text = (filters.get("search") or "").strip()
     if text:
-        conditions = []
+        form, words = None, []
         name_words = [] if "@" in text else word_search.name_words(text)
         if name_words:  # any word of the name by its beginning (includes the start of the whole name)
-            if session is None:
-                conditions.append(word_search.customer_name_matches(name_words))
-            else:
-                conditions.append(word_search.customer_name_clause(session, name_words, counting=counting))
-        if ("@" in text or "." in text) and "email" not in hidden:  # a hidden field is not searched
-            low = text.lower()
-            conditions.append((Customer.email >= low) & (Customer.email < prefix_upper_bound(low)))
+            form = "index+like" if session is None and any(len(w) > word_search.FTS_PREFIX_MAX for w in name_words) else "index"
+            if session is not None:
+                form = word_search.customer_name_form(session, name_words, counting=counting)
+            words = name_words
+            params.update(word_search.customer_name_params(form, words, "name"))
+        email = ("@" in text or "." in text) and "email" not in hidden  # a hidden field is not searched
+        if email:
+            params.update(email_lo=text.lower(), email_hi=prefix_upper_bound(text.lower()))
         digits = re.sub(r"\D", "", text)
+        phone = mobile = False
         if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
-            phone = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
-            if "phone" not in hidden:
-                conditions.append((Customer.phone >= phone) & (Customer.phone < prefix_upper_bound(phone)))
-            if "mobile" not in hidden:
-                conditions.append((Customer.mobile >= phone) & (Customer.mobile < prefix_upper_bound(phone)))
-        if conditions:
-            combined = conditions[0]
-            for condition in conditions[1:]:
-                combined = combined | condition
-            query = query.where(combined)
-        else:  # nothing the user may search on matches what was typed
-            query = query.where(false())
-    if segment:
-        query = query.where(Customer.segment == segment)
-    if city:
-        query = query.where((Customer.city >= city) & (Customer.city < prefix_upper_bound(city)))
-    if province:
-        query = query.where(Customer.province == province)
+            number = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
+            phone, mobile = "phone" not in hidden, "mobile" not in hidden
+            params.update(phone_lo=number, phone_hi=prefix_upper_bound(number))
+        searching = (form, len(words), email, phone, mobile)
+    for name in ("segment", "province", "kind"):
+        if filters.get(name):
+            params[name] = filters[name]
+    if filters.get("city"):
+        params.update(city_lo=filters["city"], city_hi=prefix_upper_bound(filters["city"]))
+    owner_id = filters.get("owner_id")
     if owner_id == "me":
         owner_id = actor.id
     if owner_id:
-        query = query.where(Customer.owner_id == int(owner_id))
+        params["owner"] = int(owner_id)
+    if filters.get("tag"):
+        params["tag"] = f"%,{filters['tag'].strip().lower()},%"
+    shape = (owners, searching, *(name in params for name in ("segment", "city_lo", "province", "owner", "tag", "kind")))
+    return shape, params
+
+
+def _conditions(shape: tuple) -> list:
+    """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_shape`)."""
+    owners, searching, segment, city, province, owner, tag, kind = shape
+    clauses = permissions.owner_placeholders(Customer.owner_id, owners)
+    if searching is not None:
+        form, words, email, phone, mobile = searching
+        found = [word_search.customer_name_prepared(form, words, "name")] if form else []
+        if email:
+            found.append((Customer.email >= bindparam("email_lo")) & (Customer.email < bindparam("email_hi")))
+        if phone:
+            found.append((Customer.phone >= bindparam("phone_lo")) & (Customer.phone < bindparam("phone_hi")))
+        if mobile:
+            found.append((Customer.mobile >= bindparam("phone_lo")) & (Customer.mobile < bindparam("phone_hi")))
+        clauses.append(or_(*found) if found else false())  # false: nothing the user may search on matches what was typed
+    if segment:
+        clauses.append(Customer.segment == bindparam("segment"))
+    if city:
+        clauses.append((Customer.city >= bindparam("city_lo")) & (Customer.city < bindparam("city_hi")))
+    if province:
+        clauses.append(Customer.province == bindparam("province"))
+    if owner:
+        clauses.append(Customer.owner_id == bindparam("owner"))
     if tag:
-        query = query.where(Customer.tags.like(f"%,{tag.strip().lower()},%"))
+        clauses.append(Customer.tags.like(bindparam("tag")))
     if kind:
-        query = query.where(Customer.kind == kind)
-    return query
+        clauses.append(Customer.kind == bindparam("kind"))
+    return clauses
+
+
+def _order(sort: str, desc: bool) -> list:
+    column = SORTS.get(sort, Customer.name_norm)
+    return [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
+
+
+# The list's two reads, compiled once per shape: a capped count and a page of the listed columns
+# (only those; a join of the owners here made SQLite give up the city index's order).
+_COUNT = Prepared(lambda shape: select(func.count()).select_from(select(Customer.id).where(*_conditions(shape)).limit(bindparam("cap")).subquery()))
+_PAGE = Prepared(
+    lambda shape: select(*LIST_COLUMNS).where(*_conditions(shape[0])).order_by(*_order(*shape[1:])).limit(bindparam("size")).offset(bindparam("offset"))
+)
 
 
 def list_customers(
@@ -397,16 +445,19 @@ def list_customers(
     lang: str = "en",
 ) -> dict:
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
-    filters, order, hidden = _list_query(session, actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province), sort, desc)
-    at = page_of(session, _filtered(select(Customer.id), actor, **filters, session=session, counting=True), page, page_size, COUNT_CAP)
-    # only the listed columns (a join of the owners here made SQLite give up the city index's order)
-    rows = session.exec(_filtered(select(*LIST_COLUMNS), actor, **filters, session=session).order_by(*order).offset(at.offset).limit(at.size)).all()
+    filters, sort, hidden = _list_query(session, actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province), sort)
+    options = dict(visible=filters.pop("visible"), hidden=hidden, session=session)
+    shape, params = _list_shape(actor, filters, counting=True, **options)
+    at = Page.of(_COUNT.scalar(session, shape, params | {"cap": COUNT_CAP + 1}), page, page_size, COUNT_CAP)
+    shape, params = _list_shape(actor, filters, **options)
+    rows = _PAGE.rows(session, (shape, sort, bool(desc)), params | {"size": at.size, "offset": at.offset})
     names = user_names(session, [row.owner_id for row in rows])
     return at.result([permissions.redact(session, actor, "customers", _display(row, names, lang), hidden) for row in rows])
 
 
-def _list_query(session: Session, actor: Actor, filters: dict, sort: str, desc: bool) -> tuple[dict, list, set[str]]:
-    """The list's filters (those on hidden fields dropped), its order and the hidden fields."""
+def _list_query(session: Session, actor: Actor, filters: dict, sort: str) -> tuple[dict, str, set[str]]:
+    """The list's filters (those on hidden fields dropped, the visible owners added), its sort key
+    (a hidden column falls back to the name) and the hidden fields."""
     permissions.require(session, actor, "customers", "read")
     hidden = permissions.hidden(session, actor, "customers")
     filters = {k: filters.get(k) or ("" if k != "owner_id" else None) for k in ("search", "segment", "city", "owner_id", "tag", "kind", "province")}
@@ -416,17 +467,15 @@ def _list_query(session: Session, actor: Actor, filters: dict, sort: str, desc: 
     if "tags" in hidden:
         filters["tag"] = ""
     filters["visible"] = permissions.visible_owner_ids(session, actor, "customers")
-    filters["hidden"] = hidden
-    column = SORTS.get(permissions.safe_sort(session, actor, "customers", sort, "name"), Customer.name_norm)
-    order = [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
-    return filters, order, hidden
+    sort = permissions.safe_sort(session, actor, "customers", sort, "name")
+    return filters, sort if sort in SORTS else "name", hidden
 
 
 def iter_customers(session: Session, actor: Actor, *, filters: dict, sort: str = "name", desc: bool = False, lang: str = "en"):
     """Every customer the list's filters select, in its order, as list rows (an export reads them in
     batches: the whole result is never in memory)."""
-    filters, order, hidden = _list_query(session, actor, filters, sort, desc)
-    for rows in batches(session, _filtered(select(Customer), actor, **filters, session=session).order_by(*order)):
+    filters, sort, hidden = _list_query(session, actor, filters, sort)
+    for rows in batches(session, _filtered(select(Customer), actor, **filters, hidden=hidden, session=session).order_by(*_order(sort, desc))):
         names = user_names(session, [c.owner_id for c in rows])
         yield from (permissions.redact(session, actor, "customers", _display(c, names, lang), hidden) for c in rows)
 

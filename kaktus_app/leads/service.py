@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import false, or_
+from sqlalchemy import bindparam, false, func, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -14,7 +14,8 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, batches, page_of
+from kaktus_app.paging import COUNT_CAP, Page, batches
+from kaktus_app.prepared import Prepared
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -168,20 +169,27 @@ def get_lead(session: Session, actor: Actor, lead_id: int, lang: str = "en") -> 
     })
 
 
+# what a list row shows (``_lead_rows``), read without loading whole records
+LIST_COLUMNS = (
+    Lead.id, Lead.title, Lead.customer_id, Lead.company_name, Lead.contact_name, Lead.source, Lead.status,
+    Lead.expected_revenue, Lead.owner_id, Lead.created_at,
+)
+
+
 def list_leads(
     session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
-    filtered, order, hidden = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
-    at = page_of(session, filtered(select(Lead.id)), page, page_size, COUNT_CAP)
-    rows = session.exec(filtered(select(Lead)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    shape, params, order, hidden = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
+    at = Page.of(_COUNT.scalar(session, shape, params | {"cap": COUNT_CAP + 1}), page, page_size, COUNT_CAP)
+    rows = _PAGE.rows(session, (shape, *order), params | {"size": at.size, "offset": at.offset})
     return at.result(_lead_rows(session, actor, rows, hidden, lang))
 
 
-def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
-    """(the list's WHERE clauses as a function of a query, its order, the hidden fields)."""
+def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) -> tuple[tuple, dict, tuple[str, bool], set[str]]:
+    """The list's filters as (shape, values) for a prepared statement (the shape says which clauses
+    there are, the values fill them), its order (sort key, descending) and the hidden fields."""
     permissions.require(session, actor, "leads", "read")
-    visible = permissions.visible_owner_ids(session, actor, "leads")
     hidden = permissions.hidden(session, actor, "leads")
     search, status, source, owner_id, tag = (f.get(k) or "" for k in ("search", "status", "source", "owner_id", "tag"))
     if "source" in hidden:
@@ -189,36 +197,67 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
     if "tags" in hidden:
         tag = ""
     sort = permissions.safe_sort(session, actor, "leads", sort, "created_at")
+    owners, params = permissions.owner_params(permissions.visible_owner_ids(session, actor, "leads"))
+    searching = None
+    if search.strip():  # any word of the title, company or contact by its beginning; the e-mail by its start
+        typed, low = word_search.words(search), search.strip().lower()
+        index = "lead_title" if {"company_name", "contact_name"} & hidden else "lead_text"
+        if typed:
+            params.update(word_search.word_params(index, typed, "w"))
+        email = "email" not in hidden  # a hidden field is not searched
+        if email:
+            params.update(email_lo=low, email_hi=prefix_upper_bound(low))
+        searching = (index if typed else None, email)
+    if status:
+        params["status"] = status
+    if source:
+        params["source"] = source
+    owner = actor.id if owner_id == "me" else owner_id
+    if owner:
+        params["owner"] = int(owner)
+    if tag:
+        params["tag"] = f"%,{tag.strip().lower()},%"
+    shape = (owners, searching, *(name in params for name in ("status", "source", "owner", "tag")))
+    return shape, params, (sort if sort in SORTS else "created_at", bool(desc)), hidden
 
-    def filtered(query):
-        clause = permissions.owner_clause(Lead.owner_id, visible)
-        if clause is not None:
-            query = query.where(clause)
-        if search.strip():  # any word of the title, company or contact by its beginning; the e-mail by its start
-            typed, low = word_search.words(search), search.strip().lower()
-            conditions = [word_search.lead_matches(typed, title_only=bool({"company_name", "contact_name"} & hidden))] if typed else []
-            if "email" not in hidden:  # a hidden field is not searched
-                conditions.append((Lead.email >= low) & (Lead.email < prefix_upper_bound(low)))
-            query = query.where(or_(*conditions) if conditions else false())
-        if status:
-            query = query.where(Lead.status == status)
-        if source:
-            query = query.where(Lead.source == source)
-        owner = actor.id if owner_id == "me" else owner_id
-        if owner:
-            query = query.where(Lead.owner_id == int(owner))
-        if tag:
-            query = query.where(Lead.tags.like(f"%,{tag.strip().lower()},%"))
-        return query
 
-    column = SORTS.get(sort, Lead.created_at)
-    order = [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
-    return filtered, order, hidden
+def _conditions(shape: tuple) -> list:
+    """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_query`)."""
+    owners, searching, status, source, owner, tag = shape
+    clauses = permissions.owner_placeholders(Lead.owner_id, owners)
+    if searching is not None:
+        index, email = searching
+        found = [word_search.WordMatch(index, Lead.id, None, param="w")] if index else []
+        if email:
+            found.append((Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi")))
+        clauses.append(or_(*found) if found else false())  # false: nothing the user may search on matches
+    if status:
+        clauses.append(Lead.status == bindparam("status"))
+    if source:
+        clauses.append(Lead.source == bindparam("source"))
+    if owner:
+        clauses.append(Lead.owner_id == bindparam("owner"))
+    if tag:
+        clauses.append(Lead.tags.like(bindparam("tag")))
+    return clauses
+
+
+def _order(sort: str, desc: bool) -> list:
+    column = SORTS[sort]
+    return [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
+
+
+_COUNT = Prepared(lambda shape: select(func.count()).select_from(select(Lead.id).where(*_conditions(shape)).limit(bindparam("cap")).subquery()))
+_PAGE = Prepared(
+    lambda shape: select(*LIST_COLUMNS).where(*_conditions(shape[0])).order_by(*_order(*shape[1:])).limit(bindparam("size")).offset(bindparam("offset"))
+)
+_CUSTOMER_NAMES = Prepared(lambda count: select(Customer.id, Customer.name).where(Customer.id.in_([bindparam(f"id_{i}") for i in range(count)])))
 
 
 def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     owners = user_names(session, [r.owner_id for r in rows])
-    customer_names = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows if r.customer_id}))).all()) if rows else {}
+    ids = sorted({r.customer_id for r in rows if r.customer_id})
+    customer_names = dict(_CUSTOMER_NAMES.rows(session, len(ids), {f"id_{i}": v for i, v in enumerate(ids)})) if ids else {}
     return [
         permissions.redact(session, actor, "leads", {
             "id": r.id,
@@ -236,8 +275,8 @@ def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str
 
 def iter_leads(session: Session, actor: Actor, *, filters: dict, sort: str = "created_at", desc: bool = True, lang: str = "en"):
     """Every lead the list's filters select, in its order, as list rows, read in batches (exports)."""
-    filtered, order, hidden = _list_query(session, actor, filters, sort, desc)
-    for rows in batches(session, filtered(select(Lead)).order_by(*order)):
+    shape, params, order, hidden = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, select(*LIST_COLUMNS).where(*_conditions(shape)).order_by(*_order(*order)).params(params)):
         yield from _lead_rows(session, actor, rows, hidden, lang)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
+from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as words
 from kaktus_app.validation import normalise_name, prefix_upper_bound
@@ -31,19 +32,71 @@ def _phone_prefix(query: str) -> str | None:
     return "+" + digits
 
 
-def _range(column, prefix: str):
-    return (column >= prefix) & (column < prefix_upper_bound(prefix))
+def _range(column):
+    """``column`` starts with the typed prefix: an index range from ``:lo`` to ``:hi``."""
+    return (column >= bindparam("lo")) & (column < bindparam("hi"))
 
 
-def _not_in(column, ids: set[int]) -> list:
-    """Leave out the hits already listed (at most ``limit`` ids)."""
-    return [column.not_in(ids)] if ids else []
+def _bounds(prefix: str) -> dict[str, str]:
+    return {"lo": prefix, "hi": prefix_upper_bound(prefix)}
 
 
-def _visible(session: Session, actor: Actor, module: str, owner_column) -> list:
-    """The WHERE clauses that keep search results to what the actor may see."""
-    clause = permissions.owner_clause(owner_column, permissions.visible_owner_ids(session, actor, module))
-    return [] if clause is None else [clause]
+# What each kind is searched by, in the order its hits are listed. A condition is (name, extra): the
+# extra part of the shape (the word search's form and word count; whether a lead's names are hidden).
+_CUSTOMER_BY = {
+    "name": lambda extra: _range(Customer.name_norm),
+    "words": lambda extra: words.customer_name_prepared(*extra, "name"),
+    "email": lambda extra: _range(Customer.email),
+    "phone": lambda extra: _range(Customer.phone),
+    "mobile": lambda extra: _range(Customer.mobile),
+}
+_LEAD_BY = {  # (condition, order)
+    "title": lambda extra: (_range(func.lower(Lead.title)), (func.lower(Lead.title), Lead.id.desc())),
+    "words": lambda extra: (words.WordMatch("lead_title" if extra else "lead_text", Lead.id, None, param="w"), (Lead.id.desc(),)),
+    "email": lambda extra: (_range(Lead.email), (Lead.email, Lead.id.desc())),
+    "phone": lambda extra: (_range(Lead.phone), (Lead.phone, Lead.id.desc())),
+}
+_OPPORTUNITY_BY = {
+    "title": lambda extra: (_range(func.lower(Opportunity.name)), (func.lower(Opportunity.name), Opportunity.id.desc())),
+    "words": lambda extra: (words.WordMatch("opportunity_name", Opportunity.id, None, param="w"), (Opportunity.id.desc(),)),
+}
+
+# One prepared read per kind; shape = ((condition, extra), number of visible owners or None).
+_CUSTOMERS = Prepared(
+    lambda shape: select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
+    .where(_CUSTOMER_BY[shape[0][0]](shape[0][1]), *permissions.owner_placeholders(Customer.owner_id, shape[1]))
+    .order_by(Customer.name_norm, Customer.id)
+    .limit(bindparam("limit"))
+)
+
+
+def _ordered(by: dict, columns, owner_column):
+    def build(shape):
+        condition, order = by[shape[0][0]](shape[0][1])
+        return select(*columns).where(condition, *permissions.owner_placeholders(owner_column, shape[1])).order_by(*order).limit(bindparam("limit"))
+
+    return Prepared(build)
+
+
+_LEADS = _ordered(_LEAD_BY, (Lead.id, Lead.title, Lead.company_name, Lead.status), Lead.owner_id)
+_OPPORTUNITIES = _ordered(_OPPORTUNITY_BY, (Opportunity.id, Opportunity.name, Opportunity.state), Opportunity.owner_id)
+
+
+def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tuple], limit: int) -> list:
+    """The first ``limit`` rows of the conditions taken in turn, each row once.
+
+    Each condition reads ``limit`` rows: at most as many as are already listed repeat, so the new
+    ones are the same as a read that left the listed ids out.
+    """
+    count, values = owners
+    found: dict[int, tuple] = {}
+    for condition, params in conditions:
+        if len(found) >= limit:
+            break
+        for row in read.rows(session, (condition, count), params | values | {"limit": limit}):
+            if row[0] not in found and len(found) < limit:
+                found[row[0]] = row
+    return list(found.values())
 
 
 def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[str, list[dict]]:
@@ -62,81 +115,48 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     email = text.lower() if "@" in text or "." in text else None
     typed = [] if "@" in text else words.words(text)  # an e-mail address is not a name
     name_words = [] if "@" in text else words.name_words(text)
+    low = text.lower()
 
     # A module the actor may not read gives no hits; a hidden field is neither matched nor shown.
-    readable = {m: permissions.can(session, actor, m, "read") for m in result}
-    hidden_customer = permissions.hidden(session, actor, "customers")
-    hidden_lead = permissions.hidden(session, actor, "leads")
-    seen: set[int] = set()
-    conditions = []  # in the order their hits are listed
-    if name_prefix:
-        conditions.append(lambda: _range(Customer.name_norm, name_prefix))
-    if name_words:
-        conditions.append(lambda: words.customer_name_clause(session, name_words))
-    if email and "email" not in hidden_customer:
-        conditions.append(lambda: _range(Customer.email, email))
-    if phone:
-        if "phone" not in hidden_customer:
-            conditions.append(lambda: _range(Customer.phone, phone))
-        if "mobile" not in hidden_customer:
-            conditions.append(lambda: _range(Customer.mobile, phone))
-    if not readable["customers"]:
+    if permissions.can(session, actor, "customers", "read"):
+        hidden = permissions.hidden(session, actor, "customers")
         conditions = []
-    for condition in conditions:
-        if len(seen) >= limit:
-            break
-        rows = session.exec(
-            select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
-            .where(condition(), *_visible(session, actor, "customers", Customer.owner_id), *_not_in(Customer.id, seen))
-            .order_by(Customer.name_norm, Customer.id)
-            .limit(limit - len(seen))
-        ).all()
-        for row in rows:
-            seen.add(row[0])
-            details = [value for field, value in zip(("email", "phone", "city"), row[3:6], strict=True) if field not in hidden_customer]
+        if name_prefix:
+            conditions.append((("name", None), _bounds(name_prefix)))
+        if name_words:
+            form = words.customer_name_form(session, name_words)
+            conditions.append((("words", (form, len(name_words))), words.customer_name_params(form, name_words, "name")))
+        if email and "email" not in hidden:
+            conditions.append((("email", None), _bounds(email)))
+        for field in ("phone", "mobile"):
+            if phone and field not in hidden:
+                conditions.append(((field, None), _bounds(phone)))
+        owners = permissions.owner_params(permissions.visible_owner_ids(session, actor, "customers"))
+        for row in _hits(session, _CUSTOMERS, owners, conditions, limit):
+            details = [value for field, value in zip(("email", "phone", "city"), row[3:6], strict=True) if field not in hidden]
             result["customers"].append(
                 {"id": row[0], "name": row[1], "kind": row[2], "detail": next((d for d in details if d), ""), "href": f"/customers/{row[0]}"}
             )
 
-    if readable["leads"]:
-        low = text.lower()
-        title_only = bool({"company_name", "contact_name"} & hidden_lead)  # a hidden field is not searched
-        lead_conditions = [(_range(func.lower(Lead.title), low), (func.lower(Lead.title), Lead.id.desc()))]
+    if permissions.can(session, actor, "leads", "read"):
+        hidden = permissions.hidden(session, actor, "leads")
+        title_only = bool({"company_name", "contact_name"} & hidden)  # a hidden field is not searched
+        conditions = [(("title", None), _bounds(low))]
         if typed:
-            lead_conditions.append((words.lead_matches(typed, title_only=title_only), (Lead.id.desc(),)))
-        if email and "email" not in hidden_lead:
-            lead_conditions.append((_range(Lead.email, email), (Lead.email, Lead.id.desc())))
-        if phone and "phone" not in hidden_lead:
-            lead_conditions.append((_range(Lead.phone, phone), (Lead.phone, Lead.id.desc())))
-        seen = set()
-        for condition, order in lead_conditions:
-            if len(seen) >= limit:
-                break
-            for row in session.exec(
-                select(Lead.id, Lead.title, Lead.company_name, Lead.status)
-                .where(condition, *_visible(session, actor, "leads", Lead.owner_id), *_not_in(Lead.id, seen))
-                .order_by(*order)
-                .limit(limit - len(seen))
-            ):
-                seen.add(row[0])
-                detail = "" if "company_name" in hidden_lead else row[2]
-                result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": detail, "href": f"/leads/{row[0]}"})
+            conditions.append((("words", title_only), words.word_params("lead_title" if title_only else "lead_text", typed, "w")))
+        for field, value in (("email", email), ("phone", phone)):
+            if value and field not in hidden:
+                conditions.append(((field, None), _bounds(value)))
+        owners = permissions.owner_params(permissions.visible_owner_ids(session, actor, "leads"))
+        for row in _hits(session, _LEADS, owners, conditions, limit):
+            detail = "" if "company_name" in hidden else row[2]
+            result["leads"].append({"id": row[0], "name": row[1], "kind": row[3], "detail": detail, "href": f"/leads/{row[0]}"})
 
-    if readable["opportunities"]:
-        low = text.lower()
-        opp_conditions = [(_range(func.lower(Opportunity.name), low), (func.lower(Opportunity.name), Opportunity.id.desc()))]
+    if permissions.can(session, actor, "opportunities", "read"):
+        conditions = [(("title", None), _bounds(low))]
         if typed:
-            opp_conditions.append((words.opportunity_matches(typed), (Opportunity.id.desc(),)))
-        seen = set()
-        for condition, order in opp_conditions:
-            if len(seen) >= limit:
-                break
-            for row in session.exec(
-                select(Opportunity.id, Opportunity.name, Opportunity.state)
-                .where(condition, *_visible(session, actor, "opportunities", Opportunity.owner_id), *_not_in(Opportunity.id, seen))
-                .order_by(*order)
-                .limit(limit - len(seen))
-            ):
-                seen.add(row[0])
-                result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})
+            conditions.append((("words", None), words.word_params("opportunity_name", typed, "w")))
+        owners = permissions.owner_params(permissions.visible_owner_ids(session, actor, "opportunities"))
+        for row in _hits(session, _OPPORTUNITIES, owners, conditions, limit):
+            result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})
     return result

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, func, literal, text
+from sqlalchemy import String, and_, bindparam, func, literal, literal_column, table, text
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -40,6 +40,7 @@ from sqlmodel import Session, select
 
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
+from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.validation import LEGAL_FORMS
 
@@ -150,12 +151,23 @@ class WordMatch(ColumnElement[bool]):
         ("ts_query", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, key: str, id_column, tokens: list[str]):
+    def __init__(self, key: str, id_column, tokens: list[str] | None, *, param: str = ""):
+        """With ``param`` (and no tokens) the query is left to the named parameters ``<param>_fts`` /
+        ``<param>_ts`` (a prepared statement; :func:`word_params` gives their values)."""
         self.key = key
         self.id_column = id_column
-        index = INDEXES[key]
-        self.fts_query = bindparam(None, _fts_query(index, tokens), type_=String(), unique=True)
-        self.ts_query = bindparam(None, _ts_query(tokens), type_=String(), unique=True)
+        if param:
+            self.fts_query = bindparam(f"{param}_fts", type_=String())
+            self.ts_query = bindparam(f"{param}_ts", type_=String())
+        else:
+            index = INDEXES[key]
+            self.fts_query = bindparam(None, _fts_query(index, tokens), type_=String(), unique=True)
+            self.ts_query = bindparam(None, _ts_query(tokens), type_=String(), unique=True)
+
+
+def word_params(key: str, tokens: list[str], param: str) -> dict[str, str]:
+    """The values of a ``WordMatch(key, column, None, param=param)`` for ``tokens``."""
+    return {f"{param}_fts": _fts_query(INDEXES[key], tokens), f"{param}_ts": _ts_query(tokens)}
 
 
 @compiles(WordMatch, "sqlite")
@@ -196,25 +208,72 @@ def customer_name_matches(tokens: list[str]):
 
 
 def customer_name_clause(session: Session, tokens: list[str], *, counting: bool = False):
-    """The faster of two exact forms of :func:`customer_name_matches`, for a query with a LIMIT.
+    """The faster of two exact forms of :func:`customer_name_matches`, for a query with a LIMIT
+    (see :func:`customer_name_form`)."""
+    form = customer_name_form(session, tokens, counting=counting)
+    return _name_like(tokens) if form == "walk" else customer_name_matches(tokens)
+
+
+def customer_name_form(session: Session, tokens: list[str], *, counting: bool = False) -> str:
+    """How a query with a LIMIT finds customer names with every token: "walk", "index" or "index+like".
 
     The index form costs time in proportion to the matching names. When a word is common ("jaya" in
     one name of twelve), walking the name (or sort) index and testing each row's ``name_norm`` finds
-    the rows of a page at once; a capped count (``counting``) walks until it has counted enough, so
-    it walks only when the matches are very common.
+    the rows of a page at once ("walk"); a capped count (``counting``) walks until it has counted
+    enough, so it walks only when the matches are very common. A token longer than the prefix
+    indexes is looked up by its first characters, then tested row by row ("index+like").
     """
     if counting:
         total = _customer_total(session)
         walk = bool(total) and _customer_matches(session, tokens, int(total * COUNT_WALK_SHARE) + 1) > total * COUNT_WALK_SHARE
     else:
         walk = _customer_matches(session, tokens, DENSE) >= DENSE
-    return _name_like(tokens) if walk else customer_name_matches(tokens)
+    if walk:
+        return "walk"
+    return "index+like" if any(len(t) > FTS_PREFIX_MAX for t in tokens) else "index"
+
+
+def customer_name_prepared(form: str, count: int, param: str, column=None):
+    """The clause of :func:`customer_name_clause` in ``form`` for ``count`` tokens, its values left to
+    named parameters (:func:`customer_name_params`): for a prepared statement."""
+    column = Customer.name_norm if column is None else column
+    like = and_(*[(literal(" ") + column).like(bindparam(f"{param}_like_{i}", type_=String())) for i in range(count)])
+    if form == "walk":
+        return like
+    match = WordMatch("customer_name", Customer.id, None, param=param)
+    return and_(match, like) if form == "index+like" else match
+
+
+def customer_name_params(form: str, tokens: list[str], param: str) -> dict[str, str]:
+    params = {f"{param}_like_{i}": f"% {t}%" for i, t in enumerate(tokens)} if form != "index" else {}
+    if form != "walk":
+        params.update(word_params("customer_name", tokens, param))
+    return params
+
+
+# The estimates below, compiled once (they run before every customer page searched by words).
+_TOTAL = Prepared(lambda shape: select(func.max(Customer.id)))
+_FTS_COUNT = Prepared(  # SQLite: a streaming read of the word index that stops at the cap
+    lambda shape: select(func.count()).select_from(
+        select(literal_column("1")).select_from(table(INDEXES["customer_name"].fts_table))
+        .where(text(f"{INDEXES['customer_name'].fts_table} MATCH :name_fts")).limit(bindparam("cap")).subquery()
+    )
+)
+
+
+def _sample_count(words: int):
+    """PostgreSQL: how many of the oldest ``SAMPLE`` customers have every word (row by row)."""
+    sample = select(Customer.name_norm).order_by(Customer.id).limit(SAMPLE).subquery()
+    return select(func.count()).select_from(sample).where(customer_name_prepared("walk", words, "name", column=sample.c.name_norm))
+
+
+_SAMPLE_COUNT = Prepared(_sample_count)
 
 
 def _customer_total(session: Session) -> int:
     cache = session.info.setdefault("word_search", {})
     if "total" not in cache:
-        cache["total"] = session.exec(select(func.max(Customer.id))).one() or 0  # the number of customers, near enough
+        cache["total"] = _TOTAL.scalar(session, None) or 0  # the number of customers, near enough
     return cache["total"]
 
 
@@ -230,13 +289,10 @@ def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
     key = (tuple(tokens), cap)
     if key not in cache:
         if session.get_bind().dialect.name == "sqlite":
-            index = INDEXES["customer_name"]
-            statement = text(f"SELECT count(*) FROM (SELECT 1 FROM {index.fts_table} WHERE {index.fts_table} MATCH :q LIMIT :cap)")
-            found = int(session.execute(statement, {"q": _fts_query(index, tokens), "cap": cap}).scalar_one())
+            found = int(_FTS_COUNT.scalar(session, None, word_params("customer_name", tokens, "name") | {"cap": cap}))
         else:
             total = _customer_total(session)
-            sample = select(Customer.name_norm).order_by(Customer.id).limit(SAMPLE).subquery()
-            hits = session.exec(select(func.count()).select_from(sample).where(_name_like(tokens, sample.c.name_norm))).one()
+            hits = _SAMPLE_COUNT.scalar(session, len(tokens), customer_name_params("walk", tokens, "name"))
             found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
         cache[key] = found
     return cache[key]

@@ -1,0 +1,129 @@
+"""Statements built and compiled once, run straight on the database driver: for the hottest reads.
+
+A list page or a global search sends a few indexed reads that cost the database 5 to 300 µs each.
+Through the ORM each statement also costs about 100 µs of Python (building the expression, its cache
+key, the execution context, the result objects), several times the read itself. A :class:`Prepared`
+statement pays that once per database dialect and *shape*, then runs on the driver's cursor with
+only its parameter values.
+
+    PAGE = Prepared(lambda shape: select(Customer.id, Customer.name).where(...).limit(bindparam("size")))
+    rows = PAGE.rows(session, shape, {"size": 25, ...})
+
+``build(shape)`` must depend on ``shape`` alone (any hashable: which filters are set, the sort, how
+many ids an IN list holds...). Every value that differs between calls is a named ``bindparam`` and
+is passed in ``params``; a value written into the statement itself would be reused for every call
+of that shape. The cache holds one compiled statement per shape and dialect, so a shape never holds
+values either (a count of owners, not the owners).
+
+Rows come back as named tuples with SQLAlchemy's own conversion of each column (dates from SQLite
+text, Decimal amounts, enums), and parameters go through each bound type's conversion, so a
+prepared read gives what ``session.exec`` of the same statement gives. The session's pending
+changes are flushed first, as its autoflush would.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+
+class _Compiled:
+    __slots__ = ("sql", "names", "defaults", "binders", "types", "dialect", "results", "row")
+
+    def __init__(self, statement: Select, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        positional = getattr(compiled, "positiontup", None)
+        self.names = tuple(positional) if dialect.positional else None  # qmark order (SQLite); named otherwise
+        # the values written into the statement (constants of the shape: a literal " ", LIMIT's OFFSET 0)
+        self.defaults = {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
+        self.binders = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.binders[name] = processor
+        self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
+        self.dialect = dialect
+        self.results = None  # the columns to convert: known at the first read (PostgreSQL's depend on the column's type code)
+        self.row = namedtuple("Row", [column.key or f"c{i}" for i, column in enumerate(statement.selected_columns)], rename=True)
+
+    def converters(self, description) -> tuple:
+        if self.results is None:
+            processors = [kind.result_processor(self.dialect, column[1]) for kind, column in zip(self.types, description, strict=True)]
+            self.results = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+        return self.results
+
+    def arguments(self, params: dict[str, Any]):
+        values = {**self.defaults, **params} if self.defaults else params
+        for name, processor in self.binders.items():
+            if name in values:
+                values[name] = processor(values[name])
+        if self.names is None:
+            return values
+        return tuple(values[name] for name in self.names)
+
+
+_trace: list | None = None  # (sql, arguments) of every prepared read while tracing (the benchmarks replay them raw)
+
+
+@contextmanager
+def tracing() -> Iterator[list]:
+    """Collect the SQL and arguments of the prepared reads run inside (for ``bench/``)."""
+    global _trace
+    _trace = []
+    try:
+        yield _trace
+    finally:
+        _trace = None
+
+
+class Prepared:
+    """A SELECT compiled once per dialect and shape, run on the driver's cursor (see the module)."""
+
+    def __init__(self, build: Callable[[Hashable], Select]) -> None:
+        self._build = build
+        self._compiled: dict[tuple[str, Hashable], _Compiled] = {}
+
+    def statement(self, shape: Hashable) -> Select:
+        """The statement of ``shape`` (for the ORM path of the same query, e.g. a streamed export)."""
+        return self._build(shape)
+
+    def rows(self, session: Session, shape: Hashable, params: dict[str, Any] | None = None) -> list:
+        if session.autoflush:
+            session.flush()  # returns at once when nothing is pending
+        connection = session.connection()
+        dialect = connection.dialect
+        key = (dialect.name, shape)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(self._build(shape), dialect)
+        arguments = compiled.arguments(dict(params or {}))
+        if _trace is not None:
+            _trace.append((compiled.sql, arguments))
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, arguments)
+            fetched = cursor.fetchall()
+            results = compiled.converters(cursor.description)
+        finally:
+            cursor.close()
+        make = compiled.row._make
+        if not results:
+            return [make(r) for r in fetched]
+        rows = []
+        for fetched_row in fetched:
+            values = list(fetched_row)
+            for i, processor in results:
+                values[i] = processor(values[i])
+            rows.append(make(values))
+        return rows
+
+    def scalar(self, session: Session, shape: Hashable, params: dict[str, Any] | None = None):
+        """The first column of the first row (a count), or None."""
+        found = self.rows(session, shape, params)
+        return found[0][0] if found else None

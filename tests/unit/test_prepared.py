@@ -1,0 +1,115 @@
+"""Prepared reads (kaktus_app/prepared.py): what the customer list and the global search run on the
+driver must give exactly what the ORM gives, see unsaved changes, and never reuse one call's values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam
+from sqlmodel import select
+
+from kaktus_app import prepared
+from kaktus_app.auth import permissions
+from kaktus_app.auth.service import user_names
+from kaktus_app.customers.models import Customer
+from kaktus_app.customers.service import list_customers
+from kaktus_app.prepared import Prepared
+from kaktus_app.sales.models import Opportunity, Stage
+from kaktus_app.search.service import search
+from kaktus_app.validation import normalise_name
+
+DEALS = Prepared(
+    lambda shape: select(Opportunity.id, Opportunity.name, Opportunity.expected_revenue, Opportunity.probability, Opportunity.created_at)
+    .where(Opportunity.name >= bindparam("lo"), *([Opportunity.expected_revenue >= bindparam("min")] if shape else []))
+    .order_by(Opportunity.name)
+)
+
+
+def _customer(session, name, **kw):
+    c = Customer(name=name, name_norm=normalise_name(name), **kw)
+    session.add(c)
+    session.flush()
+    return c
+
+
+def _deal(session, name, revenue):
+    stage = session.exec(select(Stage).order_by(Stage.sequence)).first()
+    customer = _customer(session, f"Pelanggan {name}")
+    deal = Opportunity(
+        name=name, customer_id=customer.id, stage_id=stage.id, team_id=stage.team_id, expected_revenue=revenue, probability=30,
+        created_at=datetime(2026, 11, 30, 23, 15, tzinfo=UTC),
+    )
+    session.add(deal)
+    session.flush()
+    return deal
+
+
+def test_rows_are_what_the_orm_reads(seeded):
+    _deal(seeded, "Nasi box 300 pax", Decimal("4500000.50"))
+    _deal(seeded, "Tumpeng ulang tahun", Decimal("1250000.00"))
+    seeded.commit()
+
+    fast = DEALS.rows(seeded, True, {"lo": "N", "min": Decimal("1000000")})
+    orm = seeded.exec(DEALS.statement(True).params(lo="N", min=Decimal("1000000"))).all()
+    assert [tuple(r) for r in fast] == [tuple(r) for r in orm]
+    assert fast[0].name == "Nasi box 300 pax"
+    assert fast[0].expected_revenue == Decimal("4500000.50") and isinstance(fast[0].expected_revenue, Decimal)
+    assert fast[0].created_at == datetime(2026, 11, 30, 23, 15, tzinfo=UTC)
+
+
+def test_values_of_one_call_are_never_kept_for_the_next(seeded):
+    _deal(seeded, "Nasi box 300 pax", Decimal("4500000"))
+    _deal(seeded, "Tumpeng ulang tahun", Decimal("1250000"))
+    seeded.commit()
+
+    assert [r.name for r in DEALS.rows(seeded, True, {"lo": "A", "min": Decimal("2000000")})] == ["Nasi box 300 pax"]
+    assert [r.name for r in DEALS.rows(seeded, True, {"lo": "O", "min": Decimal("0")})] == ["Tumpeng ulang tahun"]
+    assert [r.name for r in DEALS.rows(seeded, False, {"lo": "A"})] == ["Nasi box 300 pax", "Tumpeng ulang tahun"]
+
+
+def test_unsaved_changes_are_read_as_the_orm_would(seeded, admin):
+    _customer(seeded, "PT. Belum Disimpan", city="Bogor")  # flushed, not committed
+    seeded.add(Customer(name="CV. Masih Baru", name_norm=normalise_name("CV. Masih Baru"), city="Bogor"))  # pending
+    assert [h["name"] for h in search(seeded, admin, "masih")["customers"]] == ["CV. Masih Baru"]
+    page = list_customers(seeded, admin, city="Bogor")
+    assert [r["name"] for r in page["rows"]] == ["PT. Belum Disimpan", "CV. Masih Baru"]
+
+
+def test_each_salesperson_sees_only_their_own_with_the_same_statement(seeded, admin, dewi, budi):
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    _customer(seeded, "PT. Milik Dewi", city="Depok", owner_id=dewi.id)
+    _customer(seeded, "PT. Milik Budi", city="Depok", owner_id=budi.id)
+    _customer(seeded, "PT. Tanpa Pemilik", city="Depok")
+    seeded.commit()
+
+    # dewi and budi each see one owner's records: the same shape, different values
+    assert [r["name"] for r in list_customers(seeded, dewi, city="Depok")["rows"]] == ["PT. Milik Dewi", "PT. Tanpa Pemilik"]
+    assert [r["name"] for r in list_customers(seeded, budi, city="Depok")["rows"]] == ["PT. Milik Budi", "PT. Tanpa Pemilik"]
+    assert [h["name"] for h in search(seeded, budi, "milik")["customers"]] == ["PT. Milik Budi"]
+    assert [h["name"] for h in search(seeded, dewi, "milik")["customers"]] == ["PT. Milik Dewi"]
+
+
+def test_search_lists_each_customer_once_up_to_the_limit(seeded, admin):
+    # "Jaya ..." match both by the start of the name and by a word; "... Jaya" only by a word
+    for name in ("Jaya Abadi", "Jaya Makmur", "Sinar Jaya", "Toko Jaya", "Warung Jaya", "Dapur Jaya", "Jaya Baru"):
+        _customer(seeded, name)
+    seeded.commit()
+    names = [h["name"] for h in search(seeded, admin, "jaya")["customers"]]
+    assert names == ["Jaya Abadi", "Jaya Baru", "Jaya Makmur", "Dapur Jaya", "Sinar Jaya"]
+    assert len(search(seeded, admin, "jaya", limit=10)["customers"]) == 7
+
+
+def test_owner_names_of_a_page(seeded, dewi, budi):
+    assert user_names(seeded, [dewi.id, None, budi.id, dewi.id, 987654]) == {dewi.id: "Dewi Lestari", budi.id: "Budi Santoso"}
+    assert user_names(seeded, [None]) == {}
+
+
+def test_tracing_shows_the_sql_a_list_sends(seeded, admin):
+    _customer(seeded, "PT. Jejak", city="Bandung", owner_id=admin.id)
+    with prepared.tracing() as traced:
+        list_customers(seeded, admin, city="Bandung")
+    sqls = [sql for sql, _ in traced]
+    assert len(sqls) == 3 and "count(*)" in sqls[0] and "LIMIT" in sqls[1] and "app_user" in sqls[2]
+    assert all("Bandung" not in sql for sql in sqls)  # values travel as parameters, never in the SQL
+    assert any("Bandung" in str(arguments) for _, arguments in traced)
