@@ -73,8 +73,8 @@ def to_money(value) -> Decimal:
 
 def format_idr(value) -> str:
     """IDR the Indonesian way: ``Rp 1.500.000`` (no decimals; negative as ``-Rp 1.500``)."""
-    amount = to_money(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    digits = format_decimal(abs(amount), format="#,##0", locale="id_ID")
+    amount = int(to_money(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    digits = f"{abs(amount):,}".replace(",", ".")  # Babel's id_ID "#,##0", written directly: every list row shows one
     return f"-Rp {digits}" if amount < 0 else f"Rp {digits}"
 
 

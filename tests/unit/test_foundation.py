@@ -46,6 +46,12 @@ def test_idr_is_formatted_the_indonesian_way():
     assert format_idr(Decimal("-2500")) == "-Rp 2.500"
     assert format_idr_short(Decimal("2350000000")) == "Rp 2,4 M"
     assert format_idr_short(Decimal("125000000")) == "Rp 125 jt"
+    assert format_idr(Decimal("999.50")) == "Rp 1.000" and format_idr(Decimal("-0.40")) == "Rp 0"
+    # written without Babel (every list row shows an amount): the same text as Babel's id_ID pattern
+    from babel.numbers import format_decimal
+
+    for amount in (7, 12_345, 1_000_000, 987_654_321_012, 10**15 + 1):
+        assert format_idr(Decimal(amount)) == "Rp " + format_decimal(amount, format="#,##0", locale="id_ID")
 
 
 def test_times_are_stored_utc_and_shown_in_jakarta():
