@@ -89,11 +89,12 @@ def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tupl
     ones are the same as a read that left the listed ids out.
     """
     count, values = owners
+    values["limit"] = limit
     found: dict[int, tuple] = {}
     for condition, params in conditions:
         if len(found) >= limit:
             break
-        for row in read.rows(session, (condition, count), params | values | {"limit": limit}):
+        for row in read.rows(session, (condition, count), params | values):
             if row[0] not in found and len(found) < limit:
                 found[row[0]] = row
     return list(found.values())
