@@ -7,7 +7,7 @@ import reflex as rx
 from kaktus_app.activities.models import ACTIVITY_KINDS, CALL_OUTCOMES
 from kaktus_app.activities.state import RecordActivitiesState
 from kaktus_app.auth.state import AuthState
-from kaktus_app.ui.components import card, field
+from kaktus_app.ui.components import card, field, form_modal
 from kaktus_app.ui.lang import t
 from kaktus_app.ui.timeline import timeline
 
@@ -47,28 +47,15 @@ def next_activity_fields(users: rx.Var, errors: rx.Var) -> rx.Component:
 
 
 def _dialog(name: str, title_key: str, body: rx.Component, on_submit, submit_id: str) -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t(title_key)),
-            rx.form(
-                rx.vstack(
-                    body,
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("common.save"), type="submit", id=submit_id),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=on_submit,
-                reset_on_submit=False,
-                key=S.form_key.to_string(),
-            ),
-            max_width="480px",
-        ),
+    return form_modal(
+        t(title_key),
+        body,
+        submit=rx.button(t("common.save"), type="submit", id=submit_id),
+        on_submit=on_submit,
         open=S.dialog == name,
         on_open_change=S.set_dialog_open,
+        reset_on_submit=False,
+        key=S.form_key.to_string(),
     )
 
 

@@ -7,7 +7,7 @@ import reflex as rx
 from kaktus_app.activities.components import next_activity_fields, outcome_options
 from kaktus_app.activities.state import BUCKETS, CalendarExportState, MyActivitiesState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import badge, export_menu, field, page_header, pagination
+from kaktus_app.ui.components import badge, export_menu, field, form_modal, page_header, pagination
 from kaktus_app.ui.lang import t
 
 S = MyActivitiesState
@@ -32,31 +32,18 @@ def _row(row: rx.Var) -> rx.Component:
 
 
 def _done_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("activities.mark_done")),
-            rx.form(
-                rx.vstack(
-                    field("activities.outcome", outcome_options(allow_empty=True, element_id="done-outcome"), S.errors["outcome"]),
-                    field("activities.note", rx.text_area(name="note", width="100%"), S.errors["note"]),
-                    rx.hstack(rx.checkbox(checked=S.schedule_next, on_change=S.toggle_schedule_next, id="done-schedule-next"), rx.text(t("activities.schedule_next"), size="2")),
-                    rx.cond(S.schedule_next, next_activity_fields(S.users, S.errors)),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("common.save"), type="submit", id="done-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=S.mark_done,
-                reset_on_submit=False,
-                key=S.form_key.to_string(),
-            ),
-            max_width="480px",
-        ),
+    return form_modal(
+        t("activities.mark_done"),
+        field("activities.outcome", outcome_options(allow_empty=True, element_id="done-outcome"), S.errors["outcome"]),
+        field("activities.note", rx.text_area(name="note", width="100%"), S.errors["note"]),
+        rx.hstack(rx.checkbox(checked=S.schedule_next, on_change=S.toggle_schedule_next, id="done-schedule-next"), rx.text(t("activities.schedule_next"), size="2")),
+        rx.cond(S.schedule_next, next_activity_fields(S.users, S.errors)),
+        submit=rx.button(t("common.save"), type="submit", id="done-save"),
+        on_submit=S.mark_done,
         open=S.dialog_open,
         on_open_change=S.set_dialog_open,
+        reset_on_submit=False,
+        key=S.form_key.to_string(),
     )
 
 

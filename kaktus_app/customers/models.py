@@ -16,6 +16,7 @@ SEGMENTS = ("corporate", "government", "retail", "event_organiser", "education",
 class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
+        Index("ix_customer_name_norm", "name_norm", "id"),  # the lists' order, also on PostgreSQL (migration 0015)
         Index("ix_customer_owner_name", "owner_id", "name_norm"),
         Index("ix_customer_city_name", "city", "name_norm"),
         Index("ix_customer_segment_name", "segment", "name_norm"),
@@ -26,7 +27,7 @@ class Customer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(default="company", max_length=10)
     name: str = Field(max_length=200)
-    name_norm: str = Field(default="", max_length=200, index=True)
+    name_norm: str = Field(default="", max_length=200)
     company_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     industry: str = Field(default="", max_length=80)
     segment: str = Field(default="", max_length=40)

@@ -20,10 +20,12 @@ from kaktus_app.ui.components import (
     data_table,
     export_menu,
     field,
+    form_modal,
     page_header,
     pagination,
     plain_header,
     protected,
+    radio_choices,
     record_select,
     select_field,
     sort_header,
@@ -483,45 +485,29 @@ def _lines_card() -> rx.Component:
 
 
 def _invoice_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("documents.create_invoice")),
-            rx.form(
-                rx.vstack(
-                    rx.radio_group.root(
-                        rx.vstack(
-                            rx.radio_group.item(t("documents.invoice_mode.full"), value="full", id="mode-full"),
-                            rx.radio_group.item(t("documents.invoice_mode.percent"), value="percent", id="mode-percent"),
-                            rx.radio_group.item(t("documents.invoice_mode.amount"), value="amount", id="mode-amount"),
-                            spacing="2",
-                        ),
-                        name="mode",
-                        value=Q.invoice_mode,
-                        on_change=Q.set_invoice_mode,
-                    ),
-                    rx.cond(
-                        Q.invoice_mode != "full",
-                        field(
-                            "documents.down_payment",
-                            rx.input(name="down_payment", id="field-down_payment", placeholder=rx.cond(Q.invoice_mode == "percent", "30", "5.000.000")),
-                            Q.invoice_errors["down_payment"],
-                        ),
-                    ),
-                    rx.text(t("documents.remaining"), ": ", Q.record["remaining_label"].to(str), size="2", color_scheme="gray"),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("documents.create_invoice"), type="submit", id="create-invoice-submit"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=Q.create_invoice,
-                reset_on_submit=False,
+    return form_modal(
+        t("documents.create_invoice"),
+        radio_choices(
+            [(f"documents.invoice_mode.{mode}", mode, f"mode-{mode}") for mode in ("full", "percent", "amount")],
+            Q.invoice_mode,
+            Q.set_invoice_mode,
+            name="mode",
+        ),
+        rx.cond(
+            Q.invoice_mode != "full",
+            field(
+                "documents.down_payment",
+                rx.input(name="down_payment", id="field-down_payment", placeholder=rx.cond(Q.invoice_mode == "percent", "30", "5.000.000")),
+                Q.invoice_errors["down_payment"],
             ),
         ),
+        rx.text(t("documents.remaining"), ": ", Q.record["remaining_label"].to(str), size="2", color_scheme="gray"),
+        submit=rx.button(t("documents.create_invoice"), type="submit", id="create-invoice-submit"),
+        on_submit=Q.create_invoice,
         open=Q.invoice_open,
         on_open_change=Q.set_invoice_open,
+        max_width=None,
+        reset_on_submit=False,
     )
 
 
@@ -659,30 +645,19 @@ V = InvoiceState
 
 
 def _payment_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(V.record["kind"] == "credit_note", t("documents.register_refund"), t("documents.register_payment"))),
-            rx.form(
-                rx.vstack(
-                    field("documents.amount", rx.input(name="amount", default_value=V.record["due_amount"].to(str), id="field-amount"), V.pay_errors["amount"]),
-                    field("documents.paid_on", rx.input(name="paid_on", type="date", id="field-paid_on"), V.pay_errors["paid_on"]),
-                    field("documents.method", select_field("method", METHOD_OPTIONS, "transfer"), V.pay_errors["method"]),
-                    field("documents.reference", rx.input(name="reference", id="field-reference"), V.pay_errors["reference"]),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("documents.register_payment"), type="submit", id="payment-submit"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=V.register_payment,
-                reset_on_submit=False,
-                key="pay-" + V.pay_key.to_string(),
-            ),
-        ),
+    return form_modal(
+        rx.cond(V.record["kind"] == "credit_note", t("documents.register_refund"), t("documents.register_payment")),
+        field("documents.amount", rx.input(name="amount", default_value=V.record["due_amount"].to(str), id="field-amount"), V.pay_errors["amount"]),
+        field("documents.paid_on", rx.input(name="paid_on", type="date", id="field-paid_on"), V.pay_errors["paid_on"]),
+        field("documents.method", select_field("method", METHOD_OPTIONS, "transfer"), V.pay_errors["method"]),
+        field("documents.reference", rx.input(name="reference", id="field-reference"), V.pay_errors["reference"]),
+        submit=rx.button(t("documents.register_payment"), type="submit", id="payment-submit"),
+        on_submit=V.register_payment,
         open=V.pay_open,
         on_open_change=V.set_pay_open,
+        max_width=None,
+        reset_on_submit=False,
+        key="pay-" + V.pay_key.to_string(),
     )
 
 

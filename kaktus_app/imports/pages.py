@@ -8,7 +8,7 @@ import reflex as rx
 from kaktus_app.imports.service import MAX_FILE_BYTES
 from kaktus_app.imports.state import UPLOAD_ID, ImportState
 from kaktus_app.layout import staff_page
-from kaktus_app.ui.components import badge, card, data_table, page_header
+from kaktus_app.ui.components import badge, card, data_table, page_header, radio_choices
 from kaktus_app.ui.lang import t
 
 S = ImportState
@@ -168,15 +168,10 @@ def _map_step() -> rx.Component:
                         wrap="wrap",
                     ),
                     rx.text(t("imports.on_duplicate"), size="2"),
-                    rx.radio_group.root(
-                        rx.vstack(
-                            rx.radio_group.item(t("imports.dup.skip"), value="skip", id="dup-skip"),
-                            rx.radio_group.item(t("imports.dup.update"), value="update", id="dup-update"),
-                            rx.radio_group.item(t("imports.dup.create"), value="create", id="dup-create"),
-                            spacing="2",
-                        ),
-                        value=S.on_duplicate,
-                        on_change=S.set_on_duplicate,
+                    radio_choices(
+                        [(f"imports.dup.{choice}", choice, f"dup-{choice}") for choice in ("skip", "update", "create")],
+                        S.on_duplicate,
+                        S.set_on_duplicate,
                         id="import-on-duplicate",
                     ),
                     spacing="2",

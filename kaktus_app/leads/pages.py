@@ -12,8 +12,11 @@ from kaktus_app.ui.components import (
     badge,
     card,
     data_table,
+    dialog_buttons,
     export_menu,
     field,
+    form_modal,
+    modal,
     page_header,
     pagination,
     protected,
@@ -202,72 +205,54 @@ def _convert_dialog() -> rx.Component:
         spacing="2",
         width="100%",
     )
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("leads.convert_title")),
-            rx.vstack(
-                rx.text(t("leads.conversion_action"), weight="bold", size="2"),
-                _radio("convert", "leads.action.convert", F.action, F.set_action, "convert-action-convert"),
-                _radio("merge", "leads.action.merge", F.action, F.set_action, "convert-action-merge"),
-                rx.divider(),
-                customer_section,
-                rx.cond(
-                    F.action == "merge",
-                    rx.vstack(
-                        rx.text(t("leads.merge_into"), weight="bold", size="2"),
-                        rx.cond(
-                            F.merge_choices.length() > 0,
-                            rx.el.select(
-                                rx.el.option("—", value=""),
-                                rx.foreach(F.merge_choices, lambda o: rx.el.option(o["name"].to(str) + " · " + o["stage"].to(str) + " · " + o["expected_revenue"].to(str), value=o["id"].to_string())),
-                                value=F.chosen_opportunity,
-                                on_change=F.choose_opportunity,
-                                class_name="kaktus-select",
-                                id="convert-opportunity",
-                            ),
-                            rx.text(t("leads.no_open_opportunities"), size="2", color_scheme="gray"),
+    return modal(
+        t("leads.convert_title"),
+        rx.vstack(
+            rx.text(t("leads.conversion_action"), weight="bold", size="2"),
+            _radio("convert", "leads.action.convert", F.action, F.set_action, "convert-action-convert"),
+            _radio("merge", "leads.action.merge", F.action, F.set_action, "convert-action-merge"),
+            rx.divider(),
+            customer_section,
+            rx.cond(
+                F.action == "merge",
+                rx.vstack(
+                    rx.text(t("leads.merge_into"), weight="bold", size="2"),
+                    rx.cond(
+                        F.merge_choices.length() > 0,
+                        rx.el.select(
+                            rx.el.option("—", value=""),
+                            rx.foreach(F.merge_choices, lambda o: rx.el.option(o["name"].to(str) + " · " + o["stage"].to(str) + " · " + o["expected_revenue"].to(str), value=o["id"].to_string())),
+                            value=F.chosen_opportunity,
+                            on_change=F.choose_opportunity,
+                            class_name="kaktus-select",
+                            id="convert-opportunity",
                         ),
-                        width="100%",
+                        rx.text(t("leads.no_open_opportunities"), size="2", color_scheme="gray"),
                     ),
-                ),
-                rx.cond(F.convert_error != "", rx.callout(F.convert_error, icon="triangle-alert", color_scheme="red", size="1", id="convert-error")),
-                rx.hstack(
-                    rx.dialog.close(rx.button(t("common.cancel"), variant="soft")),
-                    rx.button(t("leads.confirm_convert"), on_click=F.confirm_convert, id="convert-confirm"),
-                    justify="end",
                     width="100%",
                 ),
-                spacing="3",
-                width="100%",
             ),
-            max_width="520px",
-            id="convert-dialog",
+            rx.cond(F.convert_error != "", rx.callout(F.convert_error, icon="triangle-alert", color_scheme="red", size="1", id="convert-error")),
+            dialog_buttons(rx.button(t("leads.confirm_convert"), on_click=F.confirm_convert, id="convert-confirm")),
+            spacing="3",
+            width="100%",
         ),
         open=F.convert_open,
         on_open_change=F.set_convert_open,
+        max_width="520px",
+        id="convert-dialog",
     )
 
 
 def _lost_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("leads.mark_lost")),
-            rx.form(
-                rx.vstack(
-                    field("leads.reason", rx.input(name="reason", id="lead-lost-reason", width="100%"), F.errors["lost_reason"]),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("leads.mark_lost"), type="submit", color_scheme="red", id="lead-lost-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                ),
-                on_submit=F.mark_lost,
-            ),
-            max_width="400px",
-        ),
+    return form_modal(
+        t("leads.mark_lost"),
+        field("leads.reason", rx.input(name="reason", id="lead-lost-reason", width="100%"), F.errors["lost_reason"]),
+        submit=rx.button(t("leads.mark_lost"), type="submit", color_scheme="red", id="lead-lost-confirm"),
+        on_submit=F.mark_lost,
         open=F.lost_open,
         on_open_change=F.set_lost_open,
+        max_width="400px",
     )
 
 

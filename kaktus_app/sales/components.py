@@ -6,7 +6,7 @@ import reflex as rx
 
 from kaktus_app.sales.models import LOST_REASONS
 from kaktus_app.sales.state import BoardState, PipelineShared
-from kaktus_app.ui.components import badge, stars
+from kaktus_app.ui.components import badge, form_modal, stars
 from kaktus_app.ui.dnd import draggable_drop_target, drop_target
 from kaktus_app.ui.lang import t
 
@@ -164,30 +164,13 @@ def live_sync() -> rx.Component:
 
 
 def lost_dialog(open_: rx.Var, on_open_change, on_submit, error: rx.Var | str = "") -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(t("sales.lost_dialog")),
-            rx.form(
-                rx.vstack(
-                    rx.el.select(
-                        *[rx.el.option(t(f"sales.lost_reason.{r}"), value=r) for r in LOST_REASONS],
-                        name="reason",
-                        class_name="kaktus-select",
-                        id="lost-reason",
-                    ),
-                    rx.cond(error, rx.text(error, color_scheme="red", size="1")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(t("common.cancel"), variant="soft", type="button")),
-                        rx.button(t("sales.mark_lost"), type="submit", color_scheme="red", id="lost-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=on_submit,
-            ),
-            max_width="400px",
-        ),
+    return form_modal(
+        t("sales.lost_dialog"),
+        rx.el.select(*[rx.el.option(t(f"sales.lost_reason.{r}"), value=r) for r in LOST_REASONS], name="reason", class_name="kaktus-select", id="lost-reason"),
+        rx.cond(error, rx.text(error, color_scheme="red", size="1")),
+        submit=rx.button(t("sales.mark_lost"), type="submit", color_scheme="red", id="lost-confirm"),
+        on_submit=on_submit,
         open=open_,
         on_open_change=on_open_change,
+        max_width="400px",
     )

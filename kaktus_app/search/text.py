@@ -286,16 +286,17 @@ def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
     when there are fewer); a poor estimate costs time, never results.
     """
     cache = session.info.setdefault("word_search", {})
-    key = (tuple(tokens), cap)
-    if key not in cache:
-        if session.get_bind().dialect.name == "sqlite":
-            found = int(_FTS_COUNT.scalar(session, None, word_params("customer_name", tokens, "name") | {"cap": cap}))
-        else:
-            total = _customer_total(session)
-            hits = _SAMPLE_COUNT.scalar(session, len(tokens), customer_name_params("walk", tokens, "name"))
-            found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
-        cache[key] = found
-    return cache[key]
+    key = tuple(tokens)
+    if key in cache and cache[key][1] >= cap:  # counted before up to a higher cap (a list counts for its count first)
+        return min(cache[key][0], cap)
+    if session.get_bind().dialect.name == "sqlite":
+        found = int(_FTS_COUNT.scalar(session, None, word_params("customer_name", tokens, "name") | {"cap": cap}))
+    else:
+        total = _customer_total(session)
+        hits = _SAMPLE_COUNT.scalar(session, len(tokens), customer_name_params("walk", tokens, "name"))
+        found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
+    cache[key] = (found, cap)
+    return found
 
 
 def lead_matches(tokens: list[str], *, title_only: bool = False):

@@ -173,6 +173,34 @@ def stars(priority: rx.Var) -> rx.Component:
     )
 
 
+def modal(title: rx.Var | str | rx.Component, *body: rx.Component, open: rx.Var, on_open_change, max_width: str | None = "480px", **content_props) -> rx.Component:
+    """A dialog that a state var opens: its title (text, or a ready ``rx.dialog.title``) and body."""
+    heading = title if isinstance(title, rx.Component) else rx.dialog.title(title)
+    if max_width:
+        content_props["max_width"] = max_width
+    return rx.dialog.root(rx.dialog.content(heading, *body, **content_props), open=open, on_open_change=on_open_change)
+
+
+def dialog_buttons(*buttons: rx.Component, cancel_key: str = "common.cancel", **cancel_props) -> rx.Component:
+    """A dialog's foot, right-aligned: a button that closes it (Cancel), then ``buttons``."""
+    cancel = rx.dialog.close(rx.button(t(cancel_key), variant="soft", type="button", **cancel_props))
+    return rx.hstack(cancel, *buttons, justify="end", width="100%")
+
+
+def form_modal(
+    title: rx.Var | str, *fields: rx.Component, submit: rx.Component, on_submit, open: rx.Var, on_open_change, max_width: str | None = "480px", **form_props
+) -> rx.Component:
+    """A dialog holding one form: its fields, then Cancel and ``submit`` (a ``type="submit"`` button)."""
+    form = rx.form(rx.vstack(*fields, dialog_buttons(submit), spacing="3"), on_submit=on_submit, **form_props)
+    return modal(title, form, open=open, on_open_change=on_open_change, max_width=max_width)
+
+
+def radio_choices(choices: list[tuple[str, str, str]], value: rx.Var, on_change, **props) -> rx.Component:
+    """Radio buttons one under another: ``choices`` are (label key, value, element id)."""
+    items = [rx.radio_group.item(t(label_key), value=choice, id=element_id) for label_key, choice, element_id in choices]
+    return rx.radio_group.root(rx.vstack(*items, spacing="2"), value=value, on_change=on_change, **props)
+
+
 def card(*children, **props) -> rx.Component:
     return rx.card(rx.vstack(*children, spacing="3", align="stretch", width="100%"), width="100%", **props)
 

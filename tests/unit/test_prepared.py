@@ -113,3 +113,19 @@ def test_tracing_shows_the_sql_a_list_sends(seeded, admin):
     assert len(sqls) == 3 and "count(*)" in sqls[0] and "LIMIT" in sqls[1] and "app_user" in sqls[2]
     assert all("Bandung" not in sql for sql in sqls)  # values travel as parameters, never in the SQL
     assert any("Bandung" in str(arguments) for _, arguments in traced)
+
+
+def test_a_word_search_in_the_list_estimates_its_word_once(seeded, admin, monkeypatch):
+    from kaktus_app.search import text as word_search
+
+    # at 1M customers the count's estimate (up to 5% of them) reaches past the page's (1,000): scaled down here
+    monkeypatch.setattr(word_search, "COUNT_WALK_SHARE", 0.5)
+    monkeypatch.setattr(word_search, "DENSE", 2)
+    for i in range(4):
+        _customer(seeded, f"CV. Sumber Rejeki {i}", owner_id=admin.id)
+    seeded.info.pop("word_search", None)  # a new request's session
+    with prepared.tracing() as traced:
+        page = list_customers(seeded, admin, search="rejeki")
+    assert [r["name"] for r in page["rows"]] == [f"CV. Sumber Rejeki {i}" for i in range(4)]
+    # the number of customers, how common the word is (one estimate serves the count and the page), the count, the page, the owners
+    assert len(traced) == 5
