@@ -292,8 +292,7 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 lambda: sales.board(session, actor, per_column=20),
                 raw(
                     session,
-                    "SELECT stage_id, state, count(id), sum(expected_revenue), sum(expected_revenue * probability) FROM opportunity"
-                    " WHERE state IN ('open','won') GROUP BY stage_id, state",
+                    "SELECT stage_id, state, deals, expected_cents, weighted_cents FROM opportunity_stage_total WHERE state IN ('open','won')",
                     *[
                         f"SELECT * FROM opportunity WHERE stage_id = {sid} AND state = 'open' ORDER BY position, id LIMIT 20"
                         for sid in stage_ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, func, text
+from sqlalchemy import BigInteger, Column, Index, func, text
 from sqlmodel import Field, SQLModel
 
 from kaktus_app.models_base import add_customer_copy, created_field, money_field, text_field
@@ -83,6 +83,22 @@ add_customer_copy(
         "ix_opportunity_province_state": ("customer_province", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id", "customer_city"),
     },
 )
+
+
+class StageTotal(SQLModel, table=True):
+    """The deals of one stage and state (open / won / lost): their count and sums, kept by database
+    triggers on ``opportunity`` (migration 0016), so the whole board's column heads are read, not
+    summed over 200,000 deals. Amounts in whole cents (exact on SQLite too, whose NUMERIC is a float);
+    ``weighted_cents`` is cents × probability %."""
+
+    __tablename__ = "opportunity_stage_total"
+    __table_args__ = {"extend_existing": True}
+
+    stage_id: int = Field(primary_key=True)
+    state: str = Field(primary_key=True, max_length=10)
+    deals: int = Field(default=0)
+    expected_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    weighted_cents: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
 
 
 class StageHistory(SQLModel, table=True):

@@ -15,7 +15,7 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
 from kaktus_app.paging import COUNT_CAP, batches, page_of
-from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory
+from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory, StageTotal
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -425,6 +425,33 @@ def _column_query(actor: Actor, stage: Stage, filters: dict):
     return _board_filters(query, actor, **filters)
 
 
+def _column_totals(session: Session, actor: Actor, stage_ids: list[int], filters: dict) -> dict[tuple[int, str], tuple[int, Decimal, Decimal]]:
+    """{(stage id, state): (deals, sum of expected revenue, sum of weighted revenue)} of the open and
+    won deals. Everybody's deals without a filter: the rows the triggers keep (migration 0016);
+    otherwise summed over the deals the filters select."""
+    unfiltered = filters["visible"] is None and not (filters["owner_id"] or filters["mine"] or filters["tag"] or filters["search"].strip())
+    if unfiltered:
+        rows = session.exec(
+            select(StageTotal.stage_id, StageTotal.state, StageTotal.deals, StageTotal.expected_cents, StageTotal.weighted_cents)
+            .where(StageTotal.state.in_(("open", "won")), StageTotal.stage_id.in_(stage_ids))
+        )
+        return {(r[0], r[1]): (int(r[2]), Decimal(r[3]) / 100, Decimal(r[4]) / 10000) for r in rows}
+    query = _board_filters(
+        select(
+            Opportunity.stage_id,
+            Opportunity.state,
+            func.count(Opportunity.id),
+            func.coalesce(func.sum(Opportunity.expected_revenue), 0),
+            func.coalesce(func.sum(Opportunity.expected_revenue * Opportunity.probability), 0),
+        )
+        .where(Opportunity.state.in_(("open", "won")), Opportunity.stage_id.in_(stage_ids))
+        .group_by(Opportunity.stage_id, Opportunity.state),
+        actor,
+        **filters,
+    )
+    return {(r[0], r[1]): (int(r[2]), Decimal(str(r[3])), Decimal(str(r[4])) / 100) for r in session.exec(query)}
+
+
 def board(
     session: Session,
     actor: Actor,
@@ -441,26 +468,10 @@ def board(
     permissions.require(session, actor, "opportunities", "read")
     stages = stages_for_team(session, team_id if team_id is not None else actor.team_id)
     filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search, visible=permissions.visible_owner_ids(session, actor, "opportunities"))
-    totals_query = _board_filters(
-        select(
-            Opportunity.stage_id,
-            Opportunity.state,
-            func.count(Opportunity.id),
-            func.coalesce(func.sum(Opportunity.expected_revenue), 0),
-            func.coalesce(func.sum(Opportunity.expected_revenue * Opportunity.probability), 0),
-        )
-        .where(Opportunity.state.in_(("open", "won")), Opportunity.stage_id.in_([s.id for s in stages]))
-        .group_by(Opportunity.stage_id, Opportunity.state),
-        actor,
-        **filters,
-    )
-    totals = {(row[0], row[1]): row for row in session.exec(totals_query)}
+    totals = _column_totals(session, actor, [s.id for s in stages], filters)
     columns = []
     for stage in stages:
-        row = totals.get((stage.id, "won" if stage.is_won else "open"))
-        count = int(row[2]) if row else 0
-        expected = Decimal(str(row[3])) if row else Decimal(0)
-        weighted_sum = (Decimal(str(row[4])) / 100) if row else Decimal(0)
+        count, expected, weighted_sum = totals.get((stage.id, "won" if stage.is_won else "open"), (0, Decimal(0), Decimal(0)))
         cards = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).limit(per_column)).all()
         columns.append(
             {
