@@ -464,15 +464,17 @@ def board(
     per_column: int = 20,
     lang: str = "en",
 ) -> dict:
-    """Every column with its count and sums (one GROUP BY) and its first ``per_column`` cards."""
+    """Every column with its count and sums and its first ``per_column`` cards (each column's cards
+    read by the board index; their customers, owners and next activities read once for the board)."""
     permissions.require(session, actor, "opportunities", "read")
     stages = stages_for_team(session, team_id if team_id is not None else actor.team_id)
     filters = dict(owner_id=owner_id, mine=mine, tag=tag, search=search, visible=permissions.visible_owner_ids(session, actor, "opportunities"))
     totals = _column_totals(session, actor, [s.id for s in stages], filters)
+    rows = [list(session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).limit(per_column))) for stage in stages]
+    cards = iter(_cards(session, actor, [o for column in rows for o in column], lang))  # in the order of the rows
     columns = []
-    for stage in stages:
+    for stage, column_rows in zip(stages, rows, strict=True):
         count, expected, weighted_sum = totals.get((stage.id, "won" if stage.is_won else "open"), (0, Decimal(0), Decimal(0)))
-        cards = session.exec(_column_query(actor, stage, filters).order_by(Opportunity.position, Opportunity.id).limit(per_column)).all()
         columns.append(
             {
                 "id": stage.id,
@@ -484,7 +486,7 @@ def board(
                 "sum_expected_label": format_idr(expected),
                 "sum_expected_short": format_idr_short(expected),
                 "sum_weighted_label": format_idr(weighted_sum),
-                "cards": _cards(session, actor, list(cards), lang),
+                "cards": [next(cards) for _ in column_rows],
             }
         )
         permissions.redact(session, actor, "opportunities", columns[-1])
