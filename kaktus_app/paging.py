@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
+
+from kaktus_app.prepared import Prepared
 
 COUNT_CAP = 10_000
 
@@ -31,6 +34,26 @@ class Page:
 
     def result(self, rows: list[dict]) -> dict:
         return {"rows": rows, "total": self.total, "total_capped": self.capped, "page": self.page, "pages": self.pages}
+
+
+class PreparedList:
+    """A list's two prepared reads (``prepared.Prepared``): the capped count of ``id_column`` and one
+    page of ``columns``, both under ``conditions(shape)`` (the WHERE clauses of a shape, values as
+    named parameters); the page in ``order(*order_key)``."""
+
+    def __init__(self, id_column, columns, conditions: Callable, order: Callable) -> None:
+        self._count = Prepared(lambda shape: select(func.count()).select_from(select(id_column).where(*conditions(shape)).limit(bindparam("cap")).subquery()))
+        self._page = Prepared(
+            lambda key: select(*columns).where(*conditions(key[0])).order_by(*order(*key[1])).limit(bindparam("size")).offset(bindparam("offset"))
+        )
+
+    def read(
+        self, session: Session, shape, params: dict, order_key: tuple, page: int, page_size: int, *, count_shape=None, count_params=None, cap: int = COUNT_CAP
+    ) -> tuple[Page, list]:
+        """(the page, its rows); the count may have a shape of its own (a word search counts its own way)."""
+        counted = self._count.scalar(session, shape if count_shape is None else count_shape, (params if count_params is None else count_params) | {"cap": cap + 1})
+        at = Page.of(counted, page, page_size, cap)
+        return at, self._page.rows(session, (shape, order_key), params | {"size": at.size, "offset": at.offset})
 
 
 def page_of(session: Session, ids_query, page: int, page_size: int, cap: int = COUNT_CAP) -> Page:

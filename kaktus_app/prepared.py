@@ -30,8 +30,9 @@ from datetime import UTC
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.sql import Select
-from sqlmodel import Session
+from sqlmodel import Session, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 
@@ -151,3 +152,15 @@ class Prepared:
         """The first column of the first row (a count), or None."""
         found = self.rows(session, shape, params)
         return found[0][0] if found else None
+
+
+class NamesById(Prepared):
+    """{id: name} of the rows whose ids a page shows (owners, customers): one statement per number of ids."""
+
+    def __init__(self, id_column, name_column) -> None:
+        super().__init__(lambda count: select(id_column, name_column).where(id_column.in_([bindparam(f"id_{i}") for i in range(count)])))
+
+    def of(self, session: Session, ids) -> dict:
+        """Unknown ids and None are left out."""
+        ids = sorted({i for i in ids if i})
+        return dict(self.rows(session, len(ids), {f"id_{i}": value for i, value in enumerate(ids)})) if ids else {}

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from kaktus_app.auth import audit, secret_key
 from kaktus_app.auth.models import AuthSession, User
 from kaktus_app.errors import DomainError
 from kaktus_app.i18n import utcnow
-from kaktus_app.prepared import Prepared
+from kaktus_app.prepared import NamesById
 from kaktus_app.validation import Errors, clean_text, parse_email
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -281,13 +280,9 @@ def check_owner(session: Session, errors: Errors, raw, default_id: int, field: s
     return owner_id
 
 
-# one statement per number of ids (a list page shows up to 100 owners)
-_NAMES = Prepared(lambda count: select(User.id, User.full_name).where(User.id.in_([bindparam(f"id_{i}") for i in range(count)])))
+_NAMES = NamesById(User.id, User.full_name)
 
 
 def user_names(session: Session, ids) -> dict[int, str]:
     """{user id: full name} of ``ids`` (unknown ids and None left out)."""
-    ids = sorted({i for i in ids if i})
-    if not ids:
-        return {}
-    return dict(_NAMES.rows(session, len(ids), {f"id_{i}": user_id for i, user_id in enumerate(ids)}))
+    return _NAMES.of(session, ids)

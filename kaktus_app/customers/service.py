@@ -7,7 +7,7 @@ import math
 import re
 
 from rapidfuzz import fuzz
-from sqlalchemy import bindparam, false, func, or_
+from sqlalchemy import bindparam, false, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -17,8 +17,7 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, Page, batches
-from kaktus_app.prepared import Prepared
+from kaktus_app.paging import COUNT_CAP, PreparedList, batches
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -421,10 +420,7 @@ def _order(sort: str, desc: bool) -> list:
 
 # The list's two reads, compiled once per shape: a capped count and a page of the listed columns
 # (only those; a join of the owners here made SQLite give up the city index's order).
-_COUNT = Prepared(lambda shape: select(func.count()).select_from(select(Customer.id).where(*_conditions(shape)).limit(bindparam("cap")).subquery()))
-_PAGE = Prepared(
-    lambda shape: select(*LIST_COLUMNS).where(*_conditions(shape[0])).order_by(*_order(*shape[1:])).limit(bindparam("size")).offset(bindparam("offset"))
-)
+_LIST = PreparedList(Customer.id, LIST_COLUMNS, _conditions, _order)
 
 
 def list_customers(
@@ -447,10 +443,9 @@ def list_customers(
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
     filters, sort, hidden = _list_query(session, actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province), sort)
     options = dict(visible=filters.pop("visible"), hidden=hidden, session=session)
-    shape, params = _list_shape(actor, filters, counting=True, **options)
-    at = Page.of(_COUNT.scalar(session, shape, params | {"cap": COUNT_CAP + 1}), page, page_size, COUNT_CAP)
+    count_shape, count_params = _list_shape(actor, filters, counting=True, **options)
     shape, params = _list_shape(actor, filters, **options)
-    rows = _PAGE.rows(session, (shape, sort, bool(desc)), params | {"size": at.size, "offset": at.offset})
+    at, rows = _LIST.read(session, shape, params, (sort, bool(desc)), page, page_size, count_shape=count_shape, count_params=count_params, cap=COUNT_CAP)
     names = user_names(session, [row.owner_id for row in rows])
     return at.result([permissions.redact(session, actor, "customers", _display(row, names, lang), hidden) for row in rows])
 

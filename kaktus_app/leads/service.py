@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, false, func, or_
+from sqlalchemy import bindparam, false, or_
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -14,8 +14,8 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, Page, batches
-from kaktus_app.prepared import Prepared
+from kaktus_app.paging import COUNT_CAP, PreparedList, batches
+from kaktus_app.prepared import NamesById
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -181,8 +181,7 @@ def list_leads(
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
     shape, params, order, hidden = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
-    at = Page.of(_COUNT.scalar(session, shape, params | {"cap": COUNT_CAP + 1}), page, page_size, COUNT_CAP)
-    rows = _PAGE.rows(session, (shape, *order), params | {"size": at.size, "offset": at.offset})
+    at, rows = _LIST.read(session, shape, params, order, page, page_size, cap=COUNT_CAP)
     return at.result(_lead_rows(session, actor, rows, hidden, lang))
 
 
@@ -247,17 +246,13 @@ def _order(sort: str, desc: bool) -> list:
     return [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
 
 
-_COUNT = Prepared(lambda shape: select(func.count()).select_from(select(Lead.id).where(*_conditions(shape)).limit(bindparam("cap")).subquery()))
-_PAGE = Prepared(
-    lambda shape: select(*LIST_COLUMNS).where(*_conditions(shape[0])).order_by(*_order(*shape[1:])).limit(bindparam("size")).offset(bindparam("offset"))
-)
-_CUSTOMER_NAMES = Prepared(lambda count: select(Customer.id, Customer.name).where(Customer.id.in_([bindparam(f"id_{i}") for i in range(count)])))
+_LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
+_CUSTOMER_NAMES = NamesById(Customer.id, Customer.name)
 
 
 def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     owners = user_names(session, [r.owner_id for r in rows])
-    ids = sorted({r.customer_id for r in rows if r.customer_id})
-    customer_names = dict(_CUSTOMER_NAMES.rows(session, len(ids), {f"id_{i}": v for i, v in enumerate(ids)})) if ids else {}
+    customer_names = _CUSTOMER_NAMES.of(session, [r.customer_id for r in rows])
     return [
         permissions.redact(session, actor, "leads", {
             "id": r.id,
