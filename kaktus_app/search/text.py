@@ -18,7 +18,7 @@ and 0-9). Letters without an ASCII form (ß, ø, non-Latin scripts) may differ b
 The clauses are SQL elements compiled per dialect, so services that hold no session (list filters)
 use them like any other WHERE clause. They cost time in proportion to the matching rows; for
 customers, whose ``name_norm`` allows the same test row by row (``LIKE '% word%'``), a query with a
-LIMIT walks its ORDER BY index instead when the words are common (:func:`customer_name_clause`).
+LIMIT walks its ORDER BY index instead when the words are common (:func:`customer_name_form`).
 
 The objects themselves are not models: the migrations-vs-models comparison leaves them out through
 :func:`include_name`.
@@ -39,14 +39,13 @@ from sqlalchemy.types import Boolean
 from sqlmodel import Session, select
 
 from kaktus_app.customers.models import Customer
-from kaktus_app.leads.models import Lead
 from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.validation import LEGAL_FORMS
 
 MAX_WORDS = 8  # more typed words than this add nothing but cost
 FTS_PREFIX_MAX = 8  # the FTS5 tables keep prefix indexes for 1..8 characters (migration 0010)
-DENSE = 1000  # words in more customer names than this: a page walks the name index (customer_name_clause)
+DENSE = 1000  # words in more customer names than this: a page walks the name index (customer_name_form)
 COUNT_WALK_SHARE = 0.05  # words in more than this share of names: the capped count walks too
 SAMPLE = 5_000  # customers looked at to estimate how common the typed words are (PostgreSQL)
 
@@ -193,27 +192,6 @@ def _word_match_other(element: WordMatch, compiler, **kw) -> str:
     raise CompileError(f"word search is not available on {compiler.dialect.name}")
 
 
-def _name_like(tokens: list[str], column=Customer.name_norm):
-    """Every token begins a word of ``name_norm`` (single spaces between [a-z0-9] words): the same
-    test as the index, evaluated row by row."""
-    return and_(*[(literal(" ") + column).like(f"% {t}%") for t in tokens])
-
-
-def customer_name_matches(tokens: list[str]):
-    """Customers (companies and contacts) whose name has a word beginning with each token."""
-    clause = WordMatch("customer_name", Customer.id, tokens)
-    if any(len(t) > FTS_PREFIX_MAX for t in tokens):
-        return and_(clause, _name_like(tokens))  # the index looked up the first characters only
-    return clause
-
-
-def customer_name_clause(session: Session, tokens: list[str], *, counting: bool = False):
-    """The faster of two exact forms of :func:`customer_name_matches`, for a query with a LIMIT
-    (see :func:`customer_name_form`)."""
-    form = customer_name_form(session, tokens, counting=counting)
-    return _name_like(tokens) if form == "walk" else customer_name_matches(tokens)
-
-
 def customer_name_form(session: Session, tokens: list[str], *, counting: bool = False) -> str:
     """How a query with a LIMIT finds customer names with every token: "walk", "index" or "index+like".
 
@@ -234,8 +212,10 @@ def customer_name_form(session: Session, tokens: list[str], *, counting: bool = 
 
 
 def customer_name_prepared(form: str, count: int, param: str, column=None):
-    """The clause of :func:`customer_name_clause` in ``form`` for ``count`` tokens, its values left to
-    named parameters (:func:`customer_name_params`): for a prepared statement."""
+    """Customers (companies and contacts) whose name has a word beginning with each of ``count``
+    tokens, in ``form`` (:func:`customer_name_form`), the values left to named parameters
+    (:func:`customer_name_params`). "walk" tests each row's ``name_norm`` (single spaces between
+    [a-z0-9] words) with ``LIKE '% token%'``: the same test as the index, row by row."""
     column = Customer.name_norm if column is None else column
     like = and_(*[(literal(" ") + column).like(bindparam(f"{param}_like_{i}", type_=String())) for i in range(count)])
     if form == "walk":
@@ -297,13 +277,6 @@ def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
         found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
     cache[key] = (found, cap)
     return found
-
-
-def lead_matches(tokens: list[str], *, title_only: bool = False):
-    """Leads whose title (and company and contact names, unless ``title_only``) has every token as a word prefix."""
-    if title_only:
-        return WordMatch("lead_title", Lead.id, tokens)
-    return WordMatch("lead_text", Lead.id, tokens)
 
 
 def opportunity_matches(tokens: list[str]):
