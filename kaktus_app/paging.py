@@ -51,7 +51,15 @@ class PreparedList:
         self, session: Session, shape, params: dict, order_key: tuple, page: int, page_size: int, *, count_shape=None, count_params=None, cap: int = COUNT_CAP
     ) -> tuple[Page, list]:
         """(the page, its rows); the count may have a shape of its own (a word search counts its own way)."""
-        counted = self._count.scalar(session, shape if count_shape is None else count_shape, (params if count_params is None else count_params) | {"cap": cap + 1})
+        counted = self.count(session, shape if count_shape is None else count_shape, params if count_params is None else count_params, cap)
+        return self.page(session, shape, params, order_key, page, page_size, counted, cap=cap)
+
+    def count(self, session: Session, shape, params: dict, cap: int = COUNT_CAP) -> int:
+        """The matching rows, counted up to ``cap`` + 1."""
+        return self._count.scalar(session, shape, params | {"cap": cap + 1})
+
+    def page(self, session: Session, shape, params: dict, order_key: tuple, page: int, page_size: int, counted: int, *, cap: int = COUNT_CAP) -> tuple[Page, list]:
+        """(the page, its rows) once the rows are counted (``counted``, up to ``cap`` + 1)."""
         at = Page.of(counted, page, page_size, cap)
         return at, self._page.rows(session, (shape, order_key), params | {"size": at.size, "offset": at.offset})
 

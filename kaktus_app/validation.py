@@ -179,13 +179,16 @@ def parse_local_datetime(value, *, required: bool = False) -> datetime | None:
     raise FieldError("error.datetime_invalid")
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def normalise_name(name: str) -> str:
     """Lower-case, accents and punctuation stripped, legal forms (PT, CV, Tbk...) dropped.
 
     Used for search prefixes and duplicate detection: "PT. KITA" -> "kita".
     """
     text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
-    words = [w for w in re.split(r"[^a-z0-9]+", text) if w and w not in LEGAL_FORMS]
+    words = [w for w in _NOT_WORD.split(text) if w and w not in LEGAL_FORMS]
     return " ".join(words)
 
 

@@ -384,6 +384,15 @@ def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Sessio
     return shape, params
 
 
+def _word_count(session: Session, shape: tuple, search: str) -> int | None:
+    """The capped count of a list searched by name words and nothing else, from the word index
+    (``search.text.word_count``); None when the rows must be counted."""
+    owners, searching, *filters = shape
+    if owners is not None or any(filters) or searching is None or searching[0] is None or any(searching[2:]):
+        return None  # owners to check, other filters, or an e-mail / phone that may match too
+    return word_search.word_count(session, "customer_name", word_search.name_words(search), COUNT_CAP + 1)
+
+
 def _conditions(shape: tuple) -> list:
     """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_shape`)."""
     owners, searching, segment, city, province, owner, tag, kind = shape
@@ -443,9 +452,13 @@ def list_customers(
     """One page of customers, filtered and sorted in SQL; the count is capped at 10,000."""
     filters, sort, hidden = _list_query(session, actor, dict(search=search, segment=segment, city=city, owner_id=owner_id, tag=tag, kind=kind, province=province), sort)
     options = dict(visible=filters.pop("visible"), hidden=hidden, session=session)
-    count_shape, count_params = _list_shape(actor, filters, counting=True, **options)
+    # the count first: the page's choice of form reuses its estimate of how common the words are
+    counted = _word_count(session, _list_shape(actor, filters, **options | {"session": None})[0], filters["search"])
+    if counted is None:
+        count_shape, count_params = _list_shape(actor, filters, counting=True, **options)
+        counted = _LIST.count(session, count_shape, count_params, COUNT_CAP)
     shape, params = _list_shape(actor, filters, **options)
-    at, rows = _LIST.read(session, shape, params, (sort, bool(desc)), page, page_size, count_shape=count_shape, count_params=count_params, cap=COUNT_CAP)
+    at, rows = _LIST.page(session, shape, params, (sort, bool(desc)), page, page_size, counted, cap=COUNT_CAP)
     names = user_names(session, [row.owner_id for row in rows])
     return at.result([permissions.redact(session, actor, "customers", _display(row, names, lang), hidden) for row in rows])
 

@@ -44,6 +44,7 @@ class Opportunity(SQLModel, table=True):
         Index("ix_opportunity_stage_sums", "state", "stage_id", "expected_revenue", "probability"),
         Index("ix_opportunity_name_lower", func.lower(text("name"))),
         Index("ix_opportunity_owner_state", "owner_id", "state"),
+        Index("ix_opportunity_updated", "updated_at", "id"),  # the deal list's default order (migration 0017)
         # the dashboards: pipeline by closing date and forecast, date-filtered pipeline and sources,
         # won/lost history (covering indexes: the aggregates read no table rows)
         Index("ix_opportunity_open_closing", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id"),

@@ -14,7 +14,7 @@ from kaktus_app.customers.models import Customer
 from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
-from kaktus_app.paging import COUNT_CAP, batches, page_of
+from kaktus_app.paging import COUNT_CAP, Page, batches, page_of
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory, StageTotal
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
@@ -370,7 +370,7 @@ def delete_opportunity(session: Session, actor: Actor, opportunity_id: int) -> N
 # ----------------------------------------------------------------------------------------- board
 
 
-def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = "", visible=None):
+def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = "", visible=None, walk: bool = False):
     clause = permissions.owner_clause(Opportunity.owner_id, visible)
     if clause is not None:
         query = query.where(clause)
@@ -382,7 +382,7 @@ def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, ta
         query = query.where(Opportunity.tags.like(f"%,{tag.strip().lower()},%"))
     if search.strip():  # any word of the name by its beginning
         typed = word_search.words(search)
-        query = query.where(word_search.opportunity_matches(typed) if typed else false())
+        query = query.where(word_search.opportunity_matches(typed, walk=walk) if typed else false())
     return query
 
 
@@ -521,14 +521,22 @@ def list_opportunities(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
-    filtered, order, hidden = _list_query(session, actor, dict(search=search, stage_id=stage_id, state=state, owner_id=owner_id, tag=tag), sort, desc)
-    at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
-    rows = session.exec(filtered(select(Opportunity)).order_by(*order).offset(at.offset).limit(at.size)).all()
+    filtered, order, hidden, alone = _list_query(session, actor, dict(search=search, stage_id=stage_id, state=state, owner_id=owner_id, tag=tag), sort, desc)
+    # searched by name words and nothing else: the word index counts the matches (and tells whether they are common)
+    counted = word_search.word_count(session, "opportunity_name", word_search.words(search), COUNT_CAP + 1) if alone else None
+    alone = alone if counted is not None else None
+    if counted is None:
+        at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
+    else:
+        at = Page.of(counted, page, page_size, COUNT_CAP)
+    walk = alone == "recent first" and word_search.opportunity_name_walks(session, counted, at.offset + at.size)
+    rows = session.exec(filtered(select(Opportunity), walk=walk).order_by(*order).offset(at.offset).limit(at.size)).all()
     return at.result(_opportunity_rows(session, actor, rows, hidden, lang))
 
 
 def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
-    """(the list's WHERE clauses as a function of a query, its order, the hidden fields)."""
+    """(the list's WHERE clauses as a function of a query, its order, the hidden fields, whether
+    a name search is the only condition)."""
     permissions.require(session, actor, "opportunities", "read")
     visible = permissions.visible_owner_ids(session, actor, "opportunities")
     hidden = permissions.hidden(session, actor, "opportunities")
@@ -538,16 +546,19 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
         tag = ""  # filtering by a hidden field would reveal it
     sort = permissions.safe_sort(session, actor, "opportunities", sort, "updated_at")
 
-    def filtered(query):
+    def filtered(query, walk: bool = False):
         if stage_id:
             query = query.where(Opportunity.stage_id == int(stage_id))
         if state:
             query = query.where(Opportunity.state == state)
-        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else (owner_id or None), tag=tag, search=search, visible=visible)
+        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else (owner_id or None), tag=tag, search=search, visible=visible, walk=walk)
 
     column = SORTS.get(sort, Opportunity.updated_at)
     order = [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
-    return filtered, order, hidden
+    alone = None
+    if search.strip() and visible is None and not (stage_id or state or owner_id or tag):
+        alone = "recent first" if column is Opportunity.updated_at else "other order"
+    return filtered, order, hidden, alone
 
 
 def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
@@ -574,7 +585,7 @@ def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], la
 
 def iter_opportunities(session: Session, actor: Actor, *, filters: dict, sort: str = "updated_at", desc: bool = True, lang: str = "en"):
     """Every opportunity the list's filters select, in its order, as list rows, read in batches (exports)."""
-    filtered, order, hidden = _list_query(session, actor, filters, sort, desc)
+    filtered, order, hidden, _alone = _list_query(session, actor, filters, sort, desc)
     for rows in batches(session, filtered(select(Opportunity)).order_by(*order)):
         yield from _opportunity_rows(session, actor, rows, hidden, lang)
 

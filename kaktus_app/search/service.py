@@ -22,10 +22,13 @@ from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as words
 from kaktus_app.validation import normalise_name, prefix_upper_bound
 
+_NOT_DIGIT = re.compile(r"[^\d]")
+_LETTER = re.compile(r"[A-Za-z]")
+
 
 def _phone_prefix(query: str) -> str | None:
-    digits = re.sub(r"[^\d]", "", query)
-    if len(digits) < 4 or re.search(r"[A-Za-z]", query):
+    digits = _NOT_DIGIT.sub("", query)
+    if len(digits) < 4 or _LETTER.search(query):
         return None
     if digits.startswith("0"):
         digits = "62" + digits[1:]
@@ -115,7 +118,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     phone = _phone_prefix(text)
     email = text.lower() if "@" in text or "." in text else None
     typed = [] if "@" in text else words.words(text)  # an e-mail address is not a name
-    name_words = [] if "@" in text else words.name_words(text)
+    name_words = words.without_legal_forms(typed)
     low = text.lower()
 
     # A module the actor may not read gives no hits; a hidden field is neither matched nor shown.

@@ -78,10 +78,13 @@ def fold(typed: str) -> str:
     return unicodedata.normalize("NFKD", typed or "").encode("ascii", "ignore").decode().lower()
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def words(typed: str) -> list[str]:
     """The typed words, folded, each once, in typed order (at most ``MAX_WORDS``)."""
     seen: list[str] = []
-    for word in re.split(r"[^a-z0-9]+", fold(typed)):
+    for word in _NOT_WORD.split(fold(typed)):
         if word and word not in seen:
             seen.append(word)
     return seen[:MAX_WORDS]
@@ -92,7 +95,11 @@ def name_words(typed: str) -> list[str]:
 
     A lone legal-form word stays: "fa" may be the start of "Fajar".
     """
-    found = words(typed)
+    return without_legal_forms(words(typed))
+
+
+def without_legal_forms(found: list[str]) -> list[str]:
+    """``name_words`` of words already split by ``words``."""
     kept = [w for w in found if w not in LEGAL_FORMS]
     return kept or found[-1:]
 
@@ -233,12 +240,19 @@ def customer_name_params(form: str, tokens: list[str], param: str) -> dict[str, 
 
 # The estimates below, compiled once (they run before every customer page searched by words).
 _TOTAL = Prepared(lambda shape: select(func.max(Customer.id)))
-_FTS_COUNT = Prepared(  # SQLite: a streaming read of the word index that stops at the cap
-    lambda shape: select(func.count()).select_from(
-        select(literal_column("1")).select_from(table(INDEXES["customer_name"].fts_table))
-        .where(text(f"{INDEXES['customer_name'].fts_table} MATCH :name_fts")).limit(bindparam("cap")).subquery()
+def _fts_count(key: str) -> Prepared:
+    """SQLite: the rows of a word index matching ``:name_fts``, a streaming read that stops at ``:cap``."""
+    fts = INDEXES[key].fts_table
+    return Prepared(
+        lambda shape: select(func.count()).select_from(
+            select(literal_column("1")).select_from(table(fts)).where(text(f"{fts} MATCH :name_fts")).limit(bindparam("cap")).subquery()
+        )
     )
-)
+
+
+_FTS_COUNTS = {key: _fts_count(key) for key in ("customer_name", "opportunity_name")}
+_OPPORTUNITY_TOTAL = Prepared(lambda shape: select(func.max(Opportunity.id)))
+WALK_ROWS = 20_000  # a page that walks its order index reads about this many rows at most (opportunity_name_walks)
 
 
 def _sample_count(words: int):
@@ -257,20 +271,21 @@ def _customer_total(session: Session) -> int:
     return cache["total"]
 
 
-def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
+def _customer_matches(session: Session, tokens: list[str], cap: int, *, fresh: bool = False, index: str = "customer_name") -> int:
     """How many customers have every token in their name, up to ``cap`` (kept for the session: a
     list asks for its count and its page).
 
     SQLite counts in the FTS5 index (a streaming read that stops at ``cap``). PostgreSQL's GIN
     index cannot stop early, so the count is estimated from the oldest ``SAMPLE`` customers (exact
-    when there are fewer); a poor estimate costs time, never results.
+    when there are fewer); a poor estimate costs time, never results. ``index``: another word index
+    to count in (SQLite only).
     """
     cache = session.info.setdefault("word_search", {})
-    key = tuple(tokens)
-    if key in cache and cache[key][1] >= cap:  # counted before up to a higher cap (a list counts for its count first)
+    key = (index, *tokens)
+    if not fresh and key in cache and cache[key][1] >= cap:  # counted before up to a higher cap (a list counts for its count first)
         return min(cache[key][0], cap)
     if session.get_bind().dialect.name == "sqlite":
-        found = int(_FTS_COUNT.scalar(session, None, word_params("customer_name", tokens, "name") | {"cap": cap}))
+        found = int(_FTS_COUNTS[index].scalar(session, None, word_params(index, tokens, "name") | {"cap": cap}))
     else:
         total = _customer_total(session)
         hits = _SAMPLE_COUNT.scalar(session, len(tokens), customer_name_params("walk", tokens, "name"))
@@ -279,6 +294,39 @@ def _customer_matches(session: Session, tokens: list[str], cap: int) -> int:
     return found
 
 
-def opportunity_matches(tokens: list[str]):
-    """Opportunities whose name has every token as a word prefix."""
-    return WordMatch("opportunity_name", Opportunity.id, tokens)
+def word_count(session: Session, key: str, tokens: list[str], cap: int) -> int | None:
+    """The exact number of rows whose words begin with every token (word index ``key``), up to
+    ``cap``, where the word index alone can tell: on SQLite, and for a prefix-only index tokens no
+    longer than its prefixes (a streaming read of the FTS5 index that stops at ``cap``; always read
+    anew, since the session may have added rows, and kept as the estimate for the page). None:
+    count the rows.
+
+    A list searched by a common word alone ("jaya": one customer name in twelve) would otherwise
+    count by testing names row by row, or every match, until ``cap``: 23 to 40 ms at a million
+    customers, against 1 ms here.
+    """
+    if session.get_bind().dialect.name != "sqlite" or not tokens or key not in _FTS_COUNTS:
+        return None
+    if INDEXES[key].prefix_only and any(len(t) > FTS_PREFIX_MAX for t in tokens):
+        return None
+    return _customer_matches(session, tokens, cap, fresh=True, index=key)
+
+
+def opportunity_name_walks(session: Session, found: int, rows: int) -> bool:
+    """Whether a deal page of the first ``rows`` rows in the recent-first order, of ``found``
+    matching deals (``word_count``), is found faster by walking that order's index (migration
+    0017) and testing each deal than by reading every match and sorting: when the word is common
+    and the walk reads fewer than ``WALK_ROWS`` rows (SQLite)."""
+    if found < DENSE or session.get_bind().dialect.name != "sqlite":
+        return False
+    cache = session.info.setdefault("word_search", {})
+    if "opportunities" not in cache:
+        cache["opportunities"] = _OPPORTUNITY_TOTAL.scalar(session, None) or 0
+    return rows * cache["opportunities"] / found <= WALK_ROWS
+
+
+def opportunity_matches(tokens: list[str], *, walk: bool = False):
+    """Opportunities whose name has every token as a word prefix. ``walk``: the id is tested row by
+    row (``id + 0`` keeps SQLite from starting at the matching ids), so a LIMIT walks the ORDER BY
+    index instead (``opportunity_name_walks``)."""
+    return WordMatch("opportunity_name", Opportunity.id + literal_column("0") if walk else Opportunity.id, tokens)

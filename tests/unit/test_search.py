@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from kaktus_app.auth.models import Profile
@@ -315,3 +316,41 @@ def test_the_word_search_migration_goes_down_and_up_again(tmp_path, seeded, dewi
         command.upgrade(cfg, "head")
     assert _names(search(seeded, dewi, "wij")["customers"]) == ["CV. Sinar Wijaya Abadi"]
     assert _names(search(seeded, dewi, "berd")["customers"]) == ["PT. Kaktus Berduri"]
+
+
+def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(seeded, admin, dewi, monkeypatch):
+    # a common word: counted in the word index and, recent first, found by walking the deals newest
+    # first; a rare one, another order or another filter: the usual way. The user sees the same.
+    from datetime import UTC, datetime, timedelta
+
+    from kaktus_app.sales import service as sales
+    from kaktus_app.search import text as word_search
+
+    stage = _stage(seeded)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(12):
+        seeded.add(Opportunity(name=f"Katering Jaya {i:02d}", stage_id=stage.id, team_id=stage.team_id, owner_id=dewi.id if i % 3 else admin.id,
+                               expected_revenue=Decimal(1000000 + i), updated_at=start + timedelta(hours=i)))
+    seeded.add(Opportunity(name="Snack box Wijaya", stage_id=stage.id, team_id=stage.team_id, updated_at=start + timedelta(days=2)))
+    seeded.commit()
+    newest_first = [f"Katering Jaya {i:02d}" for i in reversed(range(12))]
+
+    def listed(**kw):
+        seeded.info.pop("word_search", None)  # a new request
+        page = sales.list_opportunities(seeded, admin, search="jaya", page_size=5, **kw)
+        return page["total"], [r["name"] for r in page["rows"]]
+
+    usual = [listed(page=p) for p in (1, 2, 3)]
+    monkeypatch.setattr(word_search, "DENSE", 3)  # "jaya" is now common: the pages walk
+    sent = []
+    listen = lambda conn, cursor, sql, *rest: sent.append(sql)  # noqa: E731
+    event.listen(seeded.get_bind(), "before_cursor_execute", listen)
+    walked = [listed(page=p) for p in (1, 2, 3)]
+    event.remove(seeded.get_bind(), "before_cursor_execute", listen)
+    if seeded.get_bind().dialect.name == "sqlite":
+        assert sum("opportunity.id + 0 IN" in sql for sql in sent) == 3
+    assert usual == walked == [(12, newest_first[:5]), (12, newest_first[5:10]), (12, newest_first[10:])]
+    assert listed(sort="name", desc=False) == (12, sorted(newest_first)[:5])
+    assert listed(owner_id=dewi.id)[0] == 8  # another filter: counted row by row
+    assert sales.list_opportunities(seeded, admin, search="jaya 07")["total"] == 1
+    assert sales.list_opportunities(seeded, admin, search="wijaya")["total"] == 1  # "jaya" does not begin "wijaya"
