@@ -209,8 +209,16 @@ def tags_from_db(value: str | None) -> list[str]:
 
 
 def prefix_upper_bound(prefix: str) -> str:
-    """The smallest string greater than every string that starts with ``prefix`` (for index range scans)."""
-    return prefix + "\uffff"
+    """The smallest string greater than every string that starts with ``prefix`` (for index range
+    scans, in code point order: SQLite's BINARY, PostgreSQL's "C"): its last character raised by
+    one, "kita" -> "kitb". (An ASCII prefix keeps an ASCII bound, which the driver sends as is.)"""
+    kept = prefix.rstrip(chr(0x10FFFF))
+    if not kept:
+        return prefix + chr(0x10FFFF)
+    last = ord(kept[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates are not characters
+        last = 0xE000
+    return kept[:-1] + chr(last)
 
 
 def _decimal_text(value) -> Decimal:

@@ -458,7 +458,8 @@ def list_customers(
         count_shape, count_params = _list_shape(actor, filters, counting=True, **options)
         counted = _LIST.count(session, count_shape, count_params, COUNT_CAP)
     shape, params = _list_shape(actor, filters, **options)
-    at, rows = _LIST.page(session, shape, params, (sort, bool(desc)), page, page_size, counted, cap=COUNT_CAP)
+    walks = shape[1] is not None and shape[1][0] == "walk" and session.get_bind().dialect.name == "postgresql"
+    at, rows = _LIST.page(session, shape, params, (sort, bool(desc)), page, page_size, counted, cap=COUNT_CAP, ids_first=walks)
     names = user_names(session, [row.owner_id for row in rows])
     return at.result([permissions.redact(session, actor, "customers", _display(row, names, lang), hidden) for row in rows])
 

@@ -64,13 +64,21 @@ _OPPORTUNITY_BY = {
     "words": lambda extra: (words.WordMatch("opportunity_name", Opportunity.id, None, param="w"), (Opportunity.id.desc(),)),
 }
 
+def _customers(shape):
+    """shape = ((condition, extra), number of visible owners or None[, ids first]): with ids first
+    (PostgreSQL, a common word) the ids are found by reading the name index alone (see
+    ``paging.PreparedList.page``)."""
+    (condition, extra), owners, *ids_first = shape
+    where = (_CUSTOMER_BY[condition](extra), *permissions.owner_placeholders(Customer.owner_id, owners))
+    order = (Customer.name_norm, Customer.id)
+    found = select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
+    if ids_first:
+        return found.where(Customer.id.in_(select(Customer.id).where(*where).order_by(*order).limit(bindparam("limit")).scalar_subquery())).order_by(*order)
+    return found.where(*where).order_by(*order).limit(bindparam("limit"))
+
+
 # One prepared read per kind; shape = ((condition, extra), number of visible owners or None).
-_CUSTOMERS = Prepared(
-    lambda shape: select(Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city)
-    .where(_CUSTOMER_BY[shape[0][0]](shape[0][1]), *permissions.owner_placeholders(Customer.owner_id, shape[1]))
-    .order_by(Customer.name_norm, Customer.id)
-    .limit(bindparam("limit"))
-)
+_CUSTOMERS = Prepared(_customers)
 
 
 def _ordered(by: dict, columns, owner_column):
@@ -94,10 +102,10 @@ def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tupl
     count, values = owners
     values["limit"] = limit
     found: dict[int, tuple] = {}
-    for condition, params in conditions:
+    for condition, params, *extra in conditions:  # extra: more of the shape (the customers' ids first)
         if len(found) >= limit:
             break
-        for row in read.rows(session, (condition, count), params | values):
+        for row in read.rows(session, (condition, count, *extra), params | values):
             if row[0] not in found and len(found) < limit:
                 found[row[0]] = row
     return list(found.values())
@@ -129,7 +137,8 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
             conditions.append((("name", None), _bounds(name_prefix)))
         if name_words:
             form = words.customer_name_form(session, name_words)
-            conditions.append((("words", (form, len(name_words))), words.customer_name_params(form, name_words, "name")))
+            ids_first = form == "walk" and session.get_bind().dialect.name == "postgresql"
+            conditions.append((("words", (form, len(name_words))), words.customer_name_params(form, name_words, "name"), *([True] if ids_first else [])))
         if email and "email" not in hidden:
             conditions.append((("email", None), _bounds(email)))
         for field in ("phone", "mobile"):

@@ -146,3 +146,15 @@ def test_dates_are_written_exactly_as_babels_pattern_would_write_them():
                 assert format_date(moment, lang) == babel_date(local.date(), "d MMM yyyy", locale=locale)
                 assert format_date(moment.date() + timedelta(days=1), lang) == babel_date(moment.date() + timedelta(days=1), "d MMM yyyy", locale=locale)
     assert format_date(datetime(2026, 9, 3, 1, 0), "en") == "3 Sept 2026" and format_date(datetime(2026, 8, 17, 1, 0), "id") == "17 Agu 2026"
+
+
+def test_a_prefix_range_holds_exactly_the_strings_that_start_with_it():
+    # the search and the lists find "starts with" by an index range [prefix, bound)
+    from kaktus_app.validation import prefix_upper_bound
+
+    words = ["kita", "kita example", "kitab", "kitb", "kit", "kit a", "kita\uffff", "kita😀 catering", "kitá", "+62812", "+62813", "c4242@example-70.co.id"]
+    for prefix in ("kita", "kit", "+62812", "c4242@example", "kitá", "z" + chr(0x10FFFF), chr(0xD7FF)):
+        bound = prefix_upper_bound(prefix)
+        assert all(w.startswith(prefix) == (prefix <= w < bound) for w in words + [prefix + chr(0x10FFFF), bound]), prefix
+        bound.encode()  # a real string the driver can send
+    assert prefix_upper_bound("kita") == "kitb"

@@ -152,7 +152,7 @@ def test_a_word_search_in_the_list_estimates_its_word_once(seeded, admin, monkey
         assert len(traced) == 5
 
 
-def test_the_count_of_a_word_search_is_what_the_list_holds(seeded, admin, dewi, budi):
+def test_the_count_of_a_word_search_is_what_the_list_holds(seeded, admin, dewi, budi, monkeypatch):
     # counted from the word index when the word alone is searched, row by row with anything else: the same numbers
     permissions.set_sharing(seeded, admin, "customers", "private")
     for i in range(7):
@@ -170,3 +170,20 @@ def test_the_count_of_a_word_search_is_what_the_list_holds(seeded, admin, dewi, 
     assert list_customers(seeded, budi, search="jaya")["total"] == 4
     _customer(seeded, "Toko Jaya Baru", owner_id=budi.id)  # not committed yet: counted, as the page shows it
     assert list_customers(seeded, admin, search="jaya")["total"] == 9
+
+    # a common word walks the name index (on PostgreSQL finding the page's ids first): the same pages and hits
+    from kaktus_app.search import text as word_search
+
+    def pages(actor):
+        seeded.info.pop("word_search", None)
+        return [[r["name"] for r in list_customers(seeded, actor, search="jaya", page=p, page_size=4)["rows"]] for p in (1, 2, 3)]
+
+    def hits(actor):
+        seeded.info.pop("word_search", None)
+        return [h["name"] for h in search(seeded, actor, "jaya", limit=10)["customers"]]
+
+    usual = (pages(admin), pages(dewi), hits(admin), hits(budi))
+    monkeypatch.setattr(word_search, "DENSE", 2)
+    assert (pages(admin), pages(dewi), hits(admin), hits(budi)) == usual
+    assert usual[0] == [["PT. Jayakarta Boga", "Toko Jaya Baru", "Warung Jaya 0", "Warung Jaya 1"], ["Warung Jaya 2", "Warung Jaya 3", "Warung Jaya 4", "Warung Jaya 5"], ["Warung Jaya 6"]]
+    assert usual[1][0] == ["PT. Jayakarta Boga", "Warung Jaya 1", "Warung Jaya 3", "Warung Jaya 5"]
