@@ -77,6 +77,13 @@ class PreparedList:
         return at, self._page.rows(session, (shape, order_key, ids_first), params | {"size": at.size, "offset": at.offset})
 
 
+def param_clauses(*filters) -> list:
+    """The clauses of a list's plain filters that are set, each given as (is set, column, parameter
+    name): the parameter "tag" is matched with LIKE (one tag in the stored ",a,b," list), any other
+    with "="."""
+    return [column.like(bindparam(name)) if name == "tag" else column == bindparam(name) for is_set, column, name in filters if is_set]
+
+
 def page_of(session: Session, ids_query, page: int, page_size: int, cap: int = COUNT_CAP) -> Page:
     """Count at most ``cap`` + 1 matching rows (counting a million rows would cost more than the page)."""
     return Page.of(session.exec(select(func.count()).select_from(ids_query.limit(cap + 1).subquery())).one(), page, page_size, cap)

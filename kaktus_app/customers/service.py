@@ -17,7 +17,7 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, PreparedList, batches
+from kaktus_app.paging import COUNT_CAP, PreparedList, batches, param_clauses
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -407,19 +407,12 @@ def _conditions(shape: tuple) -> list:
         if mobile:
             found.append((Customer.mobile >= bindparam("phone_lo")) & (Customer.mobile < bindparam("phone_hi")))
         clauses.append(or_(*found) if found else false())  # false: nothing the user may search on matches what was typed
-    if segment:
-        clauses.append(Customer.segment == bindparam("segment"))
     if city:
         clauses.append((Customer.city >= bindparam("city_lo")) & (Customer.city < bindparam("city_hi")))
-    if province:
-        clauses.append(Customer.province == bindparam("province"))
-    if owner:
-        clauses.append(Customer.owner_id == bindparam("owner"))
-    if tag:
-        clauses.append(Customer.tags.like(bindparam("tag")))
-    if kind:
-        clauses.append(Customer.kind == bindparam("kind"))
-    return clauses
+    return clauses + param_clauses(
+        (segment, Customer.segment, "segment"), (province, Customer.province, "province"), (owner, Customer.owner_id, "owner"),
+        (tag, Customer.tags, "tag"), (kind, Customer.kind, "kind"),
+    )
 
 
 def _order(sort: str, desc: bool) -> list:

@@ -14,7 +14,7 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, PreparedList, batches
+from kaktus_app.paging import COUNT_CAP, PreparedList, batches, param_clauses
 from kaktus_app.prepared import NamesById
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
@@ -230,15 +230,7 @@ def _conditions(shape: tuple) -> list:
         if email:
             found.append((Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi")))
         clauses.append(or_(*found) if found else false())  # false: nothing the user may search on matches
-    if status:
-        clauses.append(Lead.status == bindparam("status"))
-    if source:
-        clauses.append(Lead.source == bindparam("source"))
-    if owner:
-        clauses.append(Lead.owner_id == bindparam("owner"))
-    if tag:
-        clauses.append(Lead.tags.like(bindparam("tag")))
-    return clauses
+    return clauses + param_clauses((status, Lead.status, "status"), (source, Lead.source, "source"), (owner, Lead.owner_id, "owner"), (tag, Lead.tags, "tag"))
 
 
 def _order(sort: str, desc: bool) -> list:

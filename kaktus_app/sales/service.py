@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import false, func, update
+from sqlalchemy import false, func, literal_column, update
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -14,7 +14,8 @@ from kaktus_app.customers.models import Customer
 from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
-from kaktus_app.paging import COUNT_CAP, Page, batches, page_of
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.prepared import NamesById
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory, StageTotal
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
@@ -370,7 +371,7 @@ def delete_opportunity(session: Session, actor: Actor, opportunity_id: int) -> N
 # ----------------------------------------------------------------------------------------- board
 
 
-def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = "", visible=None, walk: bool = False):
+def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, tag: str = "", search: str = "", visible=None):
     clause = permissions.owner_clause(Opportunity.owner_id, visible)
     if clause is not None:
         query = query.where(clause)
@@ -382,7 +383,7 @@ def _board_filters(query, actor: Actor, *, owner_id=None, mine: bool = False, ta
         query = query.where(Opportunity.tags.like(f"%,{tag.strip().lower()},%"))
     if search.strip():  # any word of the name by its beginning
         typed = word_search.words(search)
-        query = query.where(word_search.opportunity_matches(typed, walk=walk) if typed else false())
+        query = query.where(word_search.opportunity_matches(typed) if typed else false())
     return query
 
 
@@ -521,49 +522,84 @@ def list_opportunities(
     page_size: int = 25,
     lang: str = "en",
 ) -> dict:
-    filtered, order, hidden, alone = _list_query(session, actor, dict(search=search, stage_id=stage_id, state=state, owner_id=owner_id, tag=tag), sort, desc)
+    shape, params, order, hidden, typed = _list_query(session, actor, dict(search=search, stage_id=stage_id, state=state, owner_id=owner_id, tag=tag), sort, desc)
+    owners, searching, *filters = shape
+    alone = searching == "index" and owners is None and not any(filters)
     # searched by name words and nothing else: the word index counts the matches (and tells whether they are common)
-    counted = word_search.word_count(session, "opportunity_name", word_search.words(search), COUNT_CAP + 1) if alone else None
-    alone = alone if counted is not None else None
+    counted = word_search.word_count(session, "opportunity_name", typed, COUNT_CAP + 1) if alone else None
     if counted is None:
-        at = page_of(session, filtered(select(Opportunity.id)), page, page_size, COUNT_CAP)
-    else:
-        at = Page.of(counted, page, page_size, COUNT_CAP)
-    walk = alone == "recent first" and word_search.opportunity_name_walks(session, counted, at.offset + at.size)
-    rows = session.exec(filtered(select(Opportunity), walk=walk).order_by(*order).offset(at.offset).limit(at.size)).all()
+        counted = _LIST.count(session, shape, params, COUNT_CAP)
+    elif order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, Page.of(counted, page, page_size).offset + page_size):
+        shape = (owners, "walk", *filters)
+    at, rows = _LIST.page(session, shape, params, order, page, page_size, counted, cap=COUNT_CAP)
     return at.result(_opportunity_rows(session, actor, rows, hidden, lang))
 
 
-def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool):
-    """(the list's WHERE clauses as a function of a query, its order, the hidden fields, whether
-    a name search is the only condition)."""
+# the columns a list row shows (the deal list's page reads only these)
+LIST_COLUMNS = (
+    Opportunity.id, Opportunity.name, Opportunity.customer_id, Opportunity.stage_id, Opportunity.state, Opportunity.expected_revenue,
+    Opportunity.probability, Opportunity.expected_closing, Opportunity.owner_id, Opportunity.updated_at,
+)
+
+
+def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) -> tuple[tuple, dict, tuple[str, bool], set[str], list[str]]:
+    """The list's filters as (shape, values) for a prepared statement (the shape says which clauses
+    there are, the values fill them), its order (sort key, descending), the hidden fields and the
+    typed words of the search."""
     permissions.require(session, actor, "opportunities", "read")
-    visible = permissions.visible_owner_ids(session, actor, "opportunities")
     hidden = permissions.hidden(session, actor, "opportunities")
     search, state, owner_id, tag = (f.get(k) or "" for k in ("search", "state", "owner_id", "tag"))
     stage_id = f.get("stage_id")
     if "tags" in hidden:
         tag = ""  # filtering by a hidden field would reveal it
     sort = permissions.safe_sort(session, actor, "opportunities", sort, "updated_at")
+    owners, params = permissions.owner_params(permissions.visible_owner_ids(session, actor, "opportunities"))
+    typed = word_search.words(search) if search.strip() else []
+    searching = None
+    if search.strip():  # any word of the name by its beginning; nothing when no word was typed ("!!")
+        searching = "index" if typed else "nothing"
+        params.update(word_search.word_params("opportunity_name", typed, "w") if typed else {})
+    if stage_id:
+        params["stage"] = int(stage_id)
+    if state:
+        params["state"] = state
+    owner = actor.id if owner_id == "me" else (owner_id or None)
+    if owner:
+        params["owner"] = int(owner)
+    if tag:
+        params["tag"] = f"%,{tag.strip().lower()},%"
+    shape = (owners, searching, *(name in params for name in ("stage", "state", "owner", "tag")))
+    return shape, params, (sort if sort in SORTS else "updated_at", bool(desc)), hidden, typed
 
-    def filtered(query, walk: bool = False):
-        if stage_id:
-            query = query.where(Opportunity.stage_id == int(stage_id))
-        if state:
-            query = query.where(Opportunity.state == state)
-        return _board_filters(query, actor, owner_id=actor.id if owner_id == "me" else (owner_id or None), tag=tag, search=search, visible=visible, walk=walk)
 
+def _conditions(shape: tuple) -> list:
+    """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_query`). A
+    "walk" search tests each deal's id (see ``search.text.opportunity_matches``)."""
+    owners, searching, stage, state, owner, tag = shape
+    clauses = permissions.owner_placeholders(Opportunity.owner_id, owners)
+    if searching == "nothing":
+        clauses.append(false())
+    elif searching:
+        clauses.append(word_search.WordMatch("opportunity_name", Opportunity.id + literal_column("0") if searching == "walk" else Opportunity.id, None, param="w"))
+    return clauses + param_clauses(
+        (stage, Opportunity.stage_id, "stage"), (state, Opportunity.state, "state"), (owner, Opportunity.owner_id, "owner"), (tag, Opportunity.tags, "tag")
+    )
+
+
+def _order(sort: str, desc: bool) -> list:
     column = SORTS.get(sort, Opportunity.updated_at)
-    order = [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
-    alone = None
-    if search.strip() and visible is None and not (stage_id or state or owner_id or tag):
-        alone = "recent first" if column is Opportunity.updated_at else "other order"
-    return filtered, order, hidden, alone
+    return [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
+
+
+_LIST = PreparedList(Opportunity.id, LIST_COLUMNS, _conditions, _order)
+_CUSTOMER_NAMES = NamesById(Customer.id, Customer.name)
+_STAGE_NAMES = NamesById(Stage.id, Stage.name)
 
 
 def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
-    stages = {s.id: s.name for s in session.exec(select(Stage))}
-    customers = dict(session.exec(select(Customer.id, Customer.name).where(Customer.id.in_({o.customer_id for o in rows if o.customer_id}))).all()) if rows else {}
+    """List rows of opportunities (or of rows of ``LIST_COLUMNS``)."""
+    stages = _STAGE_NAMES.of(session, [o.stage_id for o in rows])
+    customers = _CUSTOMER_NAMES.of(session, [o.customer_id for o in rows])
     owners = user_names(session, [o.owner_id for o in rows])
     return [
         permissions.redact(session, actor, "opportunities", {
@@ -585,8 +621,8 @@ def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], la
 
 def iter_opportunities(session: Session, actor: Actor, *, filters: dict, sort: str = "updated_at", desc: bool = True, lang: str = "en"):
     """Every opportunity the list's filters select, in its order, as list rows, read in batches (exports)."""
-    filtered, order, hidden, _alone = _list_query(session, actor, filters, sort, desc)
-    for rows in batches(session, filtered(select(Opportunity)).order_by(*order)):
+    shape, params, order, hidden, _typed = _list_query(session, actor, filters, sort, desc)
+    for rows in batches(session, select(*LIST_COLUMNS).where(*_conditions(shape)).order_by(*_order(*order)).params(params)):
         yield from _opportunity_rows(session, actor, rows, hidden, lang)
 
 

@@ -325,8 +325,8 @@ def opportunity_name_walks(session: Session, found: int, rows: int) -> bool:
     return rows * cache["opportunities"] / found <= WALK_ROWS
 
 
-def opportunity_matches(tokens: list[str], *, walk: bool = False):
-    """Opportunities whose name has every token as a word prefix. ``walk``: the id is tested row by
-    row (``id + 0`` keeps SQLite from starting at the matching ids), so a LIMIT walks the ORDER BY
-    index instead (``opportunity_name_walks``)."""
-    return WordMatch("opportunity_name", Opportunity.id + literal_column("0") if walk else Opportunity.id, tokens)
+def opportunity_matches(tokens: list[str]):
+    """Opportunities whose name has every token as a word prefix. (The deal list's walk tests
+    ``id + 0`` instead, which keeps SQLite from starting at the matching ids, so that its LIMIT
+    walks the ORDER BY index: ``opportunity_name_walks``.)"""
+    return WordMatch("opportunity_name", Opportunity.id, tokens)

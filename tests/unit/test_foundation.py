@@ -158,3 +158,13 @@ def test_a_prefix_range_holds_exactly_the_strings_that_start_with_it():
         assert all(w.startswith(prefix) == (prefix <= w < bound) for w in words + [prefix + chr(0x10FFFF), bound]), prefix
         bound.encode()  # a real string the driver can send
     assert prefix_upper_bound("kita") == "kitb"
+
+
+def test_sqlite_connections_get_the_settings_the_app_relies_on(tmp_path):
+    from kaktus_app import db
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'settings.db'}")
+    with engine.connect() as conn:
+        settings = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("foreign_keys", "journal_mode", "cache_size")}
+    engine.dispose()
+    assert settings == {"foreign_keys": 1, "journal_mode": "wal", "cache_size": -db.SQLITE_CACHE_KIB}

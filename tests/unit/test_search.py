@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from sqlalchemy import event
 from sqlmodel import select
 
+from kaktus_app import prepared
 from kaktus_app.auth.models import Profile
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
@@ -342,13 +342,10 @@ def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(
 
     usual = [listed(page=p) for p in (1, 2, 3)]
     monkeypatch.setattr(word_search, "DENSE", 3)  # "jaya" is now common: the pages walk
-    sent = []
-    listen = lambda conn, cursor, sql, *rest: sent.append(sql)  # noqa: E731
-    event.listen(seeded.get_bind(), "before_cursor_execute", listen)
-    walked = [listed(page=p) for p in (1, 2, 3)]
-    event.remove(seeded.get_bind(), "before_cursor_execute", listen)
+    with prepared.tracing() as traced:
+        walked = [listed(page=p) for p in (1, 2, 3)]
     if seeded.get_bind().dialect.name == "sqlite":
-        assert sum("opportunity.id + 0 IN" in sql for sql in sent) == 3
+        assert sum("opportunity.id + 0 IN" in sql for sql, _ in traced) == 3
     assert usual == walked == [(12, newest_first[:5]), (12, newest_first[5:10]), (12, newest_first[10:])]
     assert listed(sort="name", desc=False) == (12, sorted(newest_first)[:5])
     assert listed(owner_id=dewi.id)[0] == 8  # another filter: counted row by row
