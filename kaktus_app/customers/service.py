@@ -7,7 +7,7 @@ import math
 import re
 
 from rapidfuzz import fuzz
-from sqlalchemy import bindparam, false, or_
+from sqlalchemy import bindparam, false, or_, text, union_all
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -17,7 +17,8 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, PreparedList, batches, param_clauses
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.prepared import Prepared
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -424,6 +425,40 @@ def _order(sort: str, desc: bool) -> list:
 # (only those; a join of the owners here made SQLite give up the city index's order).
 _LIST = PreparedList(Customer.id, LIST_COLUMNS, _conditions, _order)
 
+# A city filter matches every city that starts with the typed text ("Band": Bandung, Bandung
+# Barat). Read as one range of the (city, name) index, a page by name must sort the whole range
+# (52,000 customers in Bandung at 1M: 15 ms). So the cities in the range are looked up first (one
+# index step each), and when they are few, each city's first rows come in name order from the
+# index and the page is the first of their union.
+CITY_BRANCHES = 8
+_CITIES = Prepared(
+    lambda shape: text(
+        "WITH RECURSIVE found(city) AS ("
+        " SELECT min(city) FROM customer WHERE city >= :city_lo AND city < :city_hi"
+        " UNION ALL"
+        " SELECT (SELECT min(c.city) FROM customer c WHERE c.city > found.city AND c.city < :city_hi) FROM found WHERE found.city IS NOT NULL"
+        f") SELECT city FROM found WHERE city IS NOT NULL LIMIT {CITY_BRANCHES + 1}"
+    ).columns(city=Customer.city.type)
+)
+
+
+def _city_page(key):
+    """key = (list shape, number of cities, descending): the page of the union of one name-ordered
+    read per city (``:city_0``...), each of the first ``:need`` rows."""
+    shape, count, desc = key
+    others = (*shape[:3], False, *shape[4:])  # the list's other conditions
+    order = _order("name", desc)
+    branches = [
+        select(*LIST_COLUMNS, Customer.name_norm).where(*_conditions(others), Customer.city == bindparam(f"city_{i}")).order_by(*order).limit(bindparam("need")).subquery()
+        for i in range(count)
+    ]
+    union = union_all(*[select(*branch.c) for branch in branches]).subquery()
+    by = [union.c.name_norm.desc(), union.c.id.desc()] if desc else [union.c.name_norm, union.c.id]
+    return select(*[union.c[column.key] for column in LIST_COLUMNS]).order_by(*by).limit(bindparam("size")).offset(bindparam("offset"))
+
+
+_CITY_PAGE = Prepared(_city_page)
+
 
 def list_customers(
     session: Session,
@@ -451,8 +486,14 @@ def list_customers(
         count_shape, count_params = _list_shape(actor, filters, counting=True, **options)
         counted = _LIST.count(session, count_shape, count_params, COUNT_CAP)
     shape, params = _list_shape(actor, filters, **options)
-    walks = shape[1] is not None and shape[1][0] == "walk" and session.get_bind().dialect.name == "postgresql"
-    at, rows = _LIST.page(session, shape, params, (sort, bool(desc)), page, page_size, counted, cap=COUNT_CAP, ids_first=walks)
+    cities = _CITIES.rows(session, None, params) if shape[3] and sort == "name" else None
+    if cities and len(cities) <= CITY_BRANCHES:  # a few cities start with the typed text: each walks its own name order
+        at = Page.of(counted, page, page_size, COUNT_CAP)
+        values = params | {f"city_{i}": row[0] for i, row in enumerate(cities)} | {"need": at.offset + at.size, "size": at.size, "offset": at.offset}
+        rows = _CITY_PAGE.rows(session, (shape, len(cities), bool(desc)), values)
+    else:
+        walks = shape[1] is not None and shape[1][0] == "walk" and session.get_bind().dialect.name == "postgresql"
+        at, rows = _LIST.page(session, shape, params, (sort, bool(desc)), page, page_size, counted, cap=COUNT_CAP, ids_first=walks)
     names = user_names(session, [row.owner_id for row in rows])
     return at.result([permissions.redact(session, actor, "customers", _display(row, names, lang), hidden) for row in rows])
 

@@ -127,7 +127,8 @@ def test_tracing_shows_the_sql_a_list_sends(seeded, admin):
     with prepared.tracing() as traced:
         list_customers(seeded, admin, city="Bandung")
     sqls = [sql for sql, _ in traced]
-    assert len(sqls) == 3 and "count(*)" in sqls[0] and "LIMIT" in sqls[1] and "app_user" in sqls[2]
+    # the count, the cities that start with the typed one, the page (each city in name order), the owners' names
+    assert len(sqls) == 4 and "count(*)" in sqls[0] and "min(city)" in sqls[1] and "LIMIT" in sqls[2] and "app_user" in sqls[3]
     assert all("Bandung" not in sql for sql in sqls)  # values travel as parameters, never in the SQL
     assert any("Bandung" in str(arguments) for _, arguments in traced)
 
@@ -187,3 +188,28 @@ def test_the_count_of_a_word_search_is_what_the_list_holds(seeded, admin, dewi, 
     assert (pages(admin), pages(dewi), hits(admin), hits(budi)) == usual
     assert usual[0] == [["PT. Jayakarta Boga", "Toko Jaya Baru", "Warung Jaya 0", "Warung Jaya 1"], ["Warung Jaya 2", "Warung Jaya 3", "Warung Jaya 4", "Warung Jaya 5"], ["Warung Jaya 6"]]
     assert usual[1][0] == ["PT. Jayakarta Boga", "Warung Jaya 1", "Warung Jaya 3", "Warung Jaya 5"]
+
+
+def test_a_city_filter_pages_by_name_across_the_cities_it_matches(seeded, admin, dewi, budi, monkeypatch):
+    # "Ban" matches Bandung, Bandung Barat and Bantul: each city is read in name order and the page
+    # is the first of their union; it must be what one sorted read of the whole range gives
+    from kaktus_app.customers import service as customers
+
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    towns = {"Bandung": ["Sari Rasa", "Abadi", "Mulia"], "Bandung Barat": ["Citra", "Bumi"], "Bantul": ["Dapur Ibu", "Anugerah"], "Bogor": ["Aa Catering"]}
+    for i, (city, names) in enumerate((c, n) for c, ns in towns.items() for n in ns):
+        _customer(seeded, f"CV. {names}", city=city, owner_id=dewi.id if i % 2 else budi.id)
+    seeded.commit()
+    by_name = sorted(f"CV. {n}" for c, ns in towns.items() if c.startswith("Ban") for n in ns)
+
+    def pages(actor, **kw):
+        return [[r["name"] for r in list_customers(seeded, actor, city="Ban", page=p, page_size=3, **kw)["rows"]] for p in (1, 2, 3)]
+
+    union = (pages(admin), pages(admin, desc=True), pages(dewi), pages(admin, segment="retail"))
+    monkeypatch.setattr(customers, "CITY_BRANCHES", 2)  # more cities than that: one sorted read
+    assert (pages(admin), pages(admin, desc=True), pages(dewi), pages(admin, segment="retail")) == union
+    assert union[0] == [by_name[:3], by_name[3:6], by_name[6:]]
+    assert union[1] == [by_name[::-1][:3], by_name[::-1][3:6], by_name[::-1][6:]]
+    assert union[2] == [["CV. Abadi", "CV. Citra", "CV. Dapur Ibu"]] * 3  # dewi's own, one page (a later page shows the last)
+    assert union[3] == [[], [], []]
+    assert list_customers(seeded, admin, city="Bandung")["total"] == 5
