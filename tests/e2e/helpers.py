@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("KAKTUS_CHROMIUM", "/usr/bin/chromium")
@@ -195,11 +197,30 @@ def is_local(url: str) -> bool:
 
 
 def login(page, username: str, password: str, *, expect_home: bool = True) -> None:
-    """Log in through the form, like a user."""
-    page.goto("/login")
-    page.locator("#login-username").wait_for()
+    """Log in through the form, like a user.
+
+    The form is in the page before the app has connected; typed too early, a field could be drawn
+    again with the name remembered from the last sign-in ("rinarina" was once sent). So the typing
+    waits until the server's first answers have come and gone quiet, and checks what the fields hold.
+    """
+    frames: list[float] = []
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda _frame: frames.append(time.monotonic()))
+
+    page.on("websocket", on_socket)
+    try:
+        page.goto("/login")
+        page.locator("#login-username").wait_for()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not (frames and time.monotonic() - frames[-1] > 0.3):
+            page.wait_for_timeout(50)
+    finally:
+        page.remove_listener("websocket", on_socket)
     page.locator("#login-username").fill(username)
     page.locator("#login-password").fill(password)
+    expect(page.locator("#login-username")).to_have_value(username)
+    expect(page.locator("#login-password")).to_have_value(password)
     page.locator("#login-submit").click()
     if expect_home:
         page.locator("#user-menu").wait_for(timeout=30_000)
