@@ -46,10 +46,8 @@ class PreparedList:
 
         def page(key):
             shape, order_key, ids_first = key
-            found = select(id_column).where(*conditions(shape)).order_by(*order(*order_key)).limit(bindparam("size")).offset(bindparam("offset"))
-            if ids_first:
-                return select(*columns).where(id_column.in_(found.scalar_subquery())).order_by(*order(*order_key))
-            return select(*columns).where(*conditions(shape)).order_by(*order(*order_key)).limit(bindparam("size")).offset(bindparam("offset"))
+            found = (select(id_column) if ids_first else select(*columns)).where(*conditions(shape)).order_by(*order(*order_key)).limit(bindparam("size")).offset(bindparam("offset"))
+            return select(*columns).where(id_column.in_(found.scalar_subquery())).order_by(*order(*order_key)) if ids_first else found
 
         self._page = Prepared(page)
 

@@ -18,7 +18,7 @@ from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
 from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
-from kaktus_app.prepared import Prepared
+from kaktus_app.prepared import NamesById, Prepared
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
     Errors,
@@ -458,6 +458,12 @@ def _city_page(key):
 
 
 _CITY_PAGE = Prepared(_city_page)
+_NAMES = NamesById(Customer.id, Customer.name)
+
+
+def customer_names(session: Session, ids) -> dict[int, str]:
+    """{customer id: name} of ``ids`` (the customers a page of leads or deals shows; unknown ids and None left out)."""
+    return _NAMES.of(session, ids)
 
 
 def list_customers(

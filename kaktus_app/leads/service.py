@@ -15,7 +15,6 @@ from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
 from kaktus_app.paging import COUNT_CAP, PreparedList, batches, param_clauses
-from kaktus_app.prepared import NamesById
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -239,12 +238,11 @@ def _order(sort: str, desc: bool) -> list:
 
 
 _LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
-_CUSTOMER_NAMES = NamesById(Customer.id, Customer.name)
 
 
 def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     owners = user_names(session, [r.owner_id for r in rows])
-    customer_names = _CUSTOMER_NAMES.of(session, [r.customer_id for r in rows])
+    customer_names = customers.customer_names(session, [r.customer_id for r in rows])
     return [
         permissions.redact(session, actor, "leads", {
             "id": r.id,

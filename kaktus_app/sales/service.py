@@ -11,7 +11,7 @@ from kaktus_app.activities import service as activities
 from kaktus_app.auth import permissions
 from kaktus_app.auth.service import Actor, check_owner, user_names
 from kaktus_app.customers.models import Customer
-from kaktus_app.customers.service import check_customer
+from kaktus_app.customers.service import check_customer, customer_names
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
 from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
@@ -592,14 +592,13 @@ def _order(sort: str, desc: bool) -> list:
 
 
 _LIST = PreparedList(Opportunity.id, LIST_COLUMNS, _conditions, _order)
-_CUSTOMER_NAMES = NamesById(Customer.id, Customer.name)
 _STAGE_NAMES = NamesById(Stage.id, Stage.name)
 
 
 def _opportunity_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
     """List rows of opportunities (or of rows of ``LIST_COLUMNS``)."""
     stages = _STAGE_NAMES.of(session, [o.stage_id for o in rows])
-    customers = _CUSTOMER_NAMES.of(session, [o.customer_id for o in rows])
+    customers = customer_names(session, [o.customer_id for o in rows])
     owners = user_names(session, [o.owner_id for o in rows])
     return [
         permissions.redact(session, actor, "opportunities", {
