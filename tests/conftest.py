@@ -3,6 +3,7 @@ KAKTUS_TEST_DATABASE_URL is set (`.ci/run` sets it when a local PostgreSQL answe
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -27,6 +28,19 @@ def migrate(url: str) -> None:
     cfg.set_main_option("script_location", str(ROOT / "alembic"))
     cfg.set_main_option("sqlalchemy.url", url)
     command.upgrade(cfg, "head")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_password_hashed_once():
+    """argon2 costs about 0.15 s a hash by design, and the fixtures seed the same demo users (five
+    passwords) for most tests: each password is hashed once per test run, then its hash is reused
+    (still a real argon2id hash with its own salt; checking passwords costs what it costs)."""
+    from kaktus_app.auth import service
+
+    real = service.hash_password
+    service.hash_password = functools.cache(real)
+    yield
+    service.hash_password = real
 
 
 @pytest.fixture(scope="session")
