@@ -21,6 +21,10 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_city_name", "city", "name_norm"),
         Index("ix_customer_segment_name", "segment", "name_norm"),
         Index("ix_customer_province_segment", "province", "segment", "city"),  # region filters, map and reports
+        # the list's other orders (migration 0018; segment, city and owner use the indexes above)
+        Index("ix_customer_kind_name", "kind", "name_norm", "id"),
+        Index("ix_customer_created", "created_at", "id"),
+        Index("ix_customer_updated", "updated_at", "id"),
         {"extend_existing": True},
     )
 

@@ -416,9 +416,13 @@ def _conditions(shape: tuple) -> list:
     )
 
 
+# columns many customers share are in name order within each value (indexes of migration 0018)
+THEN_BY_NAME = frozenset({"kind", "segment", "city", "owner"})
+
+
 def _order(sort: str, desc: bool) -> list:
-    column = SORTS.get(sort, Customer.name_norm)
-    return [column.desc(), Customer.id.desc()] if desc else [column.asc(), Customer.id.asc()]
+    columns = [SORTS.get(sort, Customer.name_norm), *([Customer.name_norm] if sort in THEN_BY_NAME else []), Customer.id]
+    return [c.desc() if desc else c.asc() for c in columns]
 
 
 # The list's two reads, compiled once per shape: a capped count and a page of the listed columns

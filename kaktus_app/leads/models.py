@@ -22,6 +22,12 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_owner_created", "owner_id", "created_at", "status"),  # leads per salesperson in a date range
         Index("ix_lead_title_lower", func.lower(text("title"))),
         Index("ix_lead_source_owner", "source", "owner_id", "created_at", "status"),  # the dashboard's lead-source filter
+        # the list's orders (migration 0018; by status it uses ix_lead_status_created)
+        Index("ix_lead_created", "created_at", "id"),
+        Index("ix_lead_title", "title", "id"),
+        Index("ix_lead_company", "company_name", "id"),
+        Index("ix_lead_revenue", "expected_revenue", "id"),
+        Index("ix_lead_source_created", "source", "created_at", "id"),
         {"extend_existing": True},
     )
 

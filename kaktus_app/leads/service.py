@@ -14,7 +14,7 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, PreparedList, batches, param_clauses
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -179,14 +179,31 @@ def list_leads(
     session: Session, actor: Actor, *, search: str = "", status: str = "", source: str = "", owner_id=None, tag: str = "",
     sort: str = "created_at", desc: bool = True, page: int = 1, page_size: int = 25, lang: str = "en",
 ) -> dict:
-    shape, params, order, hidden = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
-    at, rows = _LIST.read(session, shape, params, order, page, page_size, cap=COUNT_CAP)
+    shape, params, order, hidden, typed = _list_query(session, actor, dict(search=search, status=status, source=source, owner_id=owner_id, tag=tag), sort, desc)
+    owners, searching, *filters = shape
+    index = searching[0] if searching else None
+    # SQLite: how many leads have the typed words, up to the cap (a streaming read of the word index)
+    found = word_search.word_count(session, index, typed, COUNT_CAP + 1) if index else None
+    counted = None
+    if found is not None and found > COUNT_CAP:
+        # at least as many leads as the cap have the words: so has the list, unless other filters
+        # apply; then the words' matches are joined to their leads, in id order, up to the cap
+        alone = owners is None and not any(filters)
+        counted = found if alone else _WORD_COUNT.scalar(session, (index, (owners, None, *filters)), params | {"cap": COUNT_CAP + 1})
+        if counted <= COUNT_CAP and searching[1]:  # fewer: add the leads found by their e-mail alone
+            counted += _LIST.count(session, (owners, (index, True, "email"), *filters), params, COUNT_CAP - counted)
+    if counted is None:
+        counted = _LIST.count(session, shape, params, COUNT_CAP)
+    if found is not None and found >= word_search.DENSE and word_search.lead_walks(session, index, typed, Page.of(counted, page, page_size).offset + page_size):
+        shape = (owners, (index, searching[1], True), *filters)  # common words: walk the order's index (migration 0018)
+    at, rows = _LIST.page(session, shape, params, order, page, page_size, counted, cap=COUNT_CAP)
     return at.result(_lead_rows(session, actor, rows, hidden, lang))
 
 
-def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) -> tuple[tuple, dict, tuple[str, bool], set[str]]:
+def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) -> tuple[tuple, dict, tuple[str, bool], set[str], list[str]]:
     """The list's filters as (shape, values) for a prepared statement (the shape says which clauses
-    there are, the values fill them), its order (sort key, descending) and the hidden fields."""
+    there are, the values fill them), its order (sort key, descending), the hidden fields and the
+    typed words of the search."""
     permissions.require(session, actor, "leads", "read")
     hidden = permissions.hidden(session, actor, "leads")
     search, status, source, owner_id, tag = (f.get(k) or "" for k in ("search", "status", "source", "owner_id", "tag"))
@@ -196,7 +213,7 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
         tag = ""
     sort = permissions.safe_sort(session, actor, "leads", sort, "created_at")
     owners, params = permissions.owner_params(permissions.visible_owner_ids(session, actor, "leads"))
-    searching = None
+    searching, typed = None, []
     if search.strip():  # any word of the title, company or contact by its beginning; the e-mail by its start
         typed, low = word_search.words(search), search.strip().lower()
         index = "lead_title" if {"company_name", "contact_name"} & hidden else "lead_text"
@@ -205,7 +222,7 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
         email = "email" not in hidden  # a hidden field is not searched
         if email:
             params.update(email_lo=low, email_hi=prefix_upper_bound(low))
-        searching = (index if typed else None, email)
+        searching = (index if typed else None, email, False)  # False: the matches are read first (list_leads may walk)
     if status:
         params["status"] = status
     if source:
@@ -216,28 +233,37 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
     if tag:
         params["tag"] = f"%,{tag.strip().lower()},%"
     shape = (owners, searching, *(name in params for name in ("status", "source", "owner", "tag")))
-    return shape, params, (sort if sort in SORTS else "created_at", bool(desc)), hidden
+    return shape, params, (sort if sort in SORTS else "created_at", bool(desc)), hidden, typed
 
 
 def _conditions(shape: tuple) -> list:
-    """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_query`)."""
+    """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_query`). A
+    walking search looks each lead up in the word index (``search.text.word_exists``)."""
     owners, searching, status, source, owner, tag = shape
     clauses = permissions.owner_placeholders(Lead.owner_id, owners)
     if searching is not None:
-        index, email = searching
-        found = [word_search.WordMatch(index, Lead.id, None, param="w")] if index else []
-        if email:
-            found.append((Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi")))
+        index, email, walk = searching
+        found = [(word_search.word_exists(index, Lead.id, "w") if walk else word_search.WordMatch(index, Lead.id, None, param="w"))] if index else []
+        by_email = (Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi"))
+        if walk == "email":  # the leads found by their e-mail and not by the words (list_leads adds them to the words' count)
+            found = [by_email & ~found[0]]
+        elif email:
+            found.append(by_email)
         clauses.append(or_(*found) if found else false())  # false: nothing the user may search on matches
     return clauses + param_clauses((status, Lead.status, "status"), (source, Lead.source, "source"), (owner, Lead.owner_id, "owner"), (tag, Lead.tags, "tag"))
 
 
+# leads of the same source or status are in date order (indexes of migration 0018)
+THEN_BY_DATE = frozenset({"source", "status"})
+
+
 def _order(sort: str, desc: bool) -> list:
-    column = SORTS[sort]
-    return [column.desc(), Lead.id.desc()] if desc else [column.asc(), Lead.id.asc()]
+    columns = [SORTS[sort], *([Lead.created_at] if sort in THEN_BY_DATE else []), Lead.id]
+    return [c.desc() if desc else c.asc() for c in columns]
 
 
 _LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
+_WORD_COUNT = word_search.word_join_count(Lead, _conditions, "w")
 
 
 def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:
@@ -260,7 +286,7 @@ def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str
 
 def iter_leads(session: Session, actor: Actor, *, filters: dict, sort: str = "created_at", desc: bool = True, lang: str = "en"):
     """Every lead the list's filters select, in its order, as list rows, read in batches (exports)."""
-    shape, params, order, hidden = _list_query(session, actor, filters, sort, desc)
+    shape, params, order, hidden, _typed = _list_query(session, actor, filters, sort, desc)
     for rows in batches(session, select(*LIST_COLUMNS).where(*_conditions(shape)).order_by(*_order(*order)).params(params)):
         yield from _lead_rows(session, actor, rows, hidden, lang)
 

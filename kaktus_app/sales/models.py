@@ -45,6 +45,13 @@ class Opportunity(SQLModel, table=True):
         Index("ix_opportunity_name_lower", func.lower(text("name"))),
         Index("ix_opportunity_owner_state", "owner_id", "state"),
         Index("ix_opportunity_updated", "updated_at", "id"),  # the deal list's default order (migration 0017)
+        # its other orders (migration 0018; by creation date it uses ix_opportunity_created)
+        Index("ix_opportunity_name", "name", "id"),
+        Index("ix_opportunity_revenue", "expected_revenue", "id"),
+        Index("ix_opportunity_closing", "expected_closing", "id"),
+        Index("ix_opportunity_probability_updated", "probability", "updated_at", "id"),
+        Index("ix_opportunity_stage_updated", "stage_id", "updated_at", "id"),
+        Index("ix_opportunity_owner_updated", "owner_id", "updated_at", "id"),
         # the dashboards: pipeline by closing date and forecast, date-filtered pipeline and sources,
         # won/lost history (covering indexes: the aggregates read no table rows)
         Index("ix_opportunity_open_closing", "state", "expected_closing", "stage_id", "expected_revenue", "probability", "owner_id"),

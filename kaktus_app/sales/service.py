@@ -586,9 +586,13 @@ def _conditions(shape: tuple) -> list:
     )
 
 
+# deals of the same probability, stage or owner are in the order they last changed (indexes of migration 0018)
+THEN_BY_CHANGE = frozenset({"probability", "stage", "owner"})
+
+
 def _order(sort: str, desc: bool) -> list:
-    column = SORTS.get(sort, Opportunity.updated_at)
-    return [column.desc(), Opportunity.id.desc()] if desc else [column.asc(), Opportunity.id.asc()]
+    columns = [SORTS.get(sort, Opportunity.updated_at), *([Opportunity.updated_at] if sort in THEN_BY_CHANGE else []), Opportunity.id]
+    return [c.desc() if desc else c.asc() for c in columns]
 
 
 _LIST = PreparedList(Opportunity.id, LIST_COLUMNS, _conditions, _order)

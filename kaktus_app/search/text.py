@@ -30,7 +30,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import String, and_, bindparam, func, literal, literal_column, table, text
+from sqlalchemy import String, and_, bindparam, column, exists, func, literal, literal_column, table, text
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,6 +39,7 @@ from sqlalchemy.types import Boolean
 from sqlmodel import Session, select
 
 from kaktus_app.customers.models import Customer
+from kaktus_app.leads.models import Lead
 from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.validation import LEGAL_FORMS
@@ -250,9 +251,10 @@ def _fts_count(key: str) -> Prepared:
     )
 
 
-_FTS_COUNTS = {key: _fts_count(key) for key in ("customer_name", "opportunity_name")}
-_OPPORTUNITY_TOTAL = Prepared(lambda shape: select(func.max(Opportunity.id)))
+_FTS_COUNTS = {key: _fts_count(key) for key in ("customer_name", "opportunity_name", "lead_text", "lead_title")}
+_TOTALS = {model: Prepared(lambda shape, model=model: select(func.max(model.id))) for model in (Opportunity, Lead)}
 WALK_ROWS = 20_000  # a page that walks its order index reads about this many rows at most (opportunity_name_walks)
+EXISTS_WALK_ROWS = 2_000  # the same for a walk that looks each row up in the word index (25 µs a row: word_exists)
 
 
 def _sample_count(words: int):
@@ -312,6 +314,14 @@ def word_count(session: Session, key: str, tokens: list[str], cap: int) -> int |
     return _customer_matches(session, tokens, cap, fresh=True, index=key)
 
 
+def _table_total(session: Session, model) -> int:
+    """The rows of ``model``'s table, near enough (its highest id), once per session."""
+    cache = session.info.setdefault("word_search", {})
+    if model.__tablename__ not in cache:
+        cache[model.__tablename__] = _TOTALS[model].scalar(session, None) or 0
+    return cache[model.__tablename__]
+
+
 def opportunity_name_walks(session: Session, found: int, rows: int) -> bool:
     """Whether a deal page of the first ``rows`` rows in the recent-first order, of ``found``
     matching deals (``word_count``), is found faster by walking that order's index (migration
@@ -319,10 +329,43 @@ def opportunity_name_walks(session: Session, found: int, rows: int) -> bool:
     and the walk reads fewer than ``WALK_ROWS`` rows (SQLite)."""
     if found < DENSE or session.get_bind().dialect.name != "sqlite":
         return False
-    cache = session.info.setdefault("word_search", {})
-    if "opportunities" not in cache:
-        cache["opportunities"] = _OPPORTUNITY_TOTAL.scalar(session, None) or 0
-    return rows * cache["opportunities"] / found <= WALK_ROWS
+    return rows * _table_total(session, Opportunity) / found <= WALK_ROWS
+
+
+def lead_walks(session: Session, key: str, tokens: list[str], rows: int) -> bool:
+    """Whether a lead page of the first ``rows`` rows in its order is found faster by walking the
+    order's index and looking each lead up in the word index (:func:`word_exists`) than by reading
+    every match and sorting: when the words are in more than ``DENSE`` leads and, at their share
+    of the leads, the walk reads fewer than ``EXISTS_WALK_ROWS`` (SQLite). "pax" is in nearly every
+    lead title: its 300,000 matches took 0.2 s to read at a million customers, the walk 1 ms."""
+    if session.get_bind().dialect.name != "sqlite" or not tokens:
+        return False
+    total = _table_total(session, Lead)
+    needed = -(-rows * total // EXISTS_WALK_ROWS)  # this many matches make the walk short enough
+    return _customer_matches(session, tokens, max(needed, DENSE), index=key) >= max(needed, DENSE)
+
+
+def word_exists(key: str, id_column, param: str):
+    """SQLite: ``the row's id is in the word index key matching :<param>_fts``, looked up for this
+    row alone (FTS5 seeks the id in each word's list), so a query can walk another index and stop
+    at its LIMIT instead of first reading every match (as :class:`WordMatch` does)."""
+    fts = table(INDEXES[key].fts_table, column("rowid"))
+    return exists().where(text(f"{fts.name} MATCH :{param}_fts"), fts.c.rowid == id_column)
+
+
+def word_join_count(model, conditions, param: str) -> Prepared:
+    """SQLite: the rows of ``model`` matching a word index (the shape's first element, its key; the
+    words in ``:<param>_fts``) and ``conditions(shape)``, counted up to ``:cap``. The matches are
+    read in id order, each joined to its row by the primary key and tested, so a common word stops
+    at the cap instead of reading every match first."""
+
+    def build(shape):
+        key, rest = shape
+        fts = table(INDEXES[key].fts_table, column("rowid"))
+        matched = select(literal_column("1")).select_from(fts.join(model, model.id == fts.c.rowid)).where(text(f"{fts.name} MATCH :{param}_fts"), *conditions(rest))
+        return select(func.count()).select_from(matched.limit(bindparam("cap")).subquery())
+
+    return Prepared(build)
 
 
 def opportunity_matches(tokens: list[str]):

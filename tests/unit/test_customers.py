@@ -142,3 +142,34 @@ def test_too_long_text_says_how_long_it_may_be(seeded, dewi):
         service.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Panjang", "city": "x" * 81})
     assert bad.value.messages("en") == {"city": "Too long (at most 80 characters)."}
     assert bad.value.messages("id") == {"city": "Terlalu panjang (maksimal 80 karakter)."}
+
+
+def test_a_list_sorted_by_a_value_many_rows_share_orders_them_within_it(seeded, admin, dewi):
+    # Customers of one segment by name, leads of one status by date, deals of one stage by their
+    # last change (each in the sort's direction): the orders the indexes of migration 0018 hold.
+    from datetime import UTC, datetime, timedelta
+
+    from kaktus_app.leads import service as leads
+    from kaktus_app.leads.models import Lead
+    from kaktus_app.sales import service as sales
+    from kaktus_app.sales.models import Opportunity, Stage
+    from kaktus_app.validation import normalise_name
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for i, (name, segment) in enumerate([("Delta", "retail"), ("Alfa", "retail"), ("Charlie", "corporate"), ("Bravo", "retail"), ("Echo", "corporate")]):
+        seeded.add(Customer(name=name, name_norm=normalise_name(name), segment=segment, owner_id=dewi.id, created_at=start + timedelta(days=-i)))
+        seeded.add(Lead(title=f"Lead {name}", status="open" if i % 2 else "lost", owner_id=dewi.id, created_at=start + timedelta(hours=i)))
+    stages = seeded.exec(select(Stage).order_by(Stage.sequence)).all()[:2]
+    for i, name in enumerate(["Deal A", "Deal B", "Deal C", "Deal D"]):
+        seeded.add(Opportunity(name=name, stage_id=stages[i % 2].id, team_id=stages[0].team_id, owner_id=dewi.id, updated_at=start + timedelta(hours=3 - i)))
+    seeded.commit()
+
+    def names(rows, key="name"):
+        return [r[key] for r in rows]
+
+    assert names(service.list_customers(seeded, dewi, sort="segment")["rows"]) == ["Charlie", "Echo", "Alfa", "Bravo", "Delta"]
+    assert names(service.list_customers(seeded, dewi, sort="segment", desc=True)["rows"]) == ["Delta", "Bravo", "Alfa", "Echo", "Charlie"]
+    assert names(service.list_customers(seeded, dewi, sort="created_at")["rows"]) == ["Echo", "Bravo", "Charlie", "Alfa", "Delta"]
+    assert names(leads.list_leads(seeded, dewi, sort="status", desc=True)["rows"], "title") == ["Lead Bravo", "Lead Alfa", "Lead Echo", "Lead Charlie", "Lead Delta"]
+    assert names(leads.list_leads(seeded, dewi, sort="status", desc=False)["rows"], "title") == ["Lead Delta", "Lead Charlie", "Lead Echo", "Lead Alfa", "Lead Bravo"]
+    assert names(sales.list_opportunities(seeded, dewi, sort="stage", desc=False)["rows"]) == ["Deal C", "Deal A", "Deal D", "Deal B"]

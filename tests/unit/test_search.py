@@ -351,3 +351,50 @@ def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(
     assert listed(owner_id=dewi.id)[0] == 8  # another filter: counted row by row
     assert sales.list_opportunities(seeded, admin, search="jaya 07")["total"] == 1
     assert sales.list_opportunities(seeded, admin, search="wijaya")["total"] == 1  # "jaya" does not begin "wijaya"
+
+
+def test_the_lead_list_searched_by_a_common_word_shows_what_the_usual_reads_show(seeded, admin, dewi, monkeypatch):
+    # A word in nearly every lead ("pax"): the count joins the word's matches to their leads until the
+    # cap and adds the leads found by e-mail alone; the page walks the list's order looking each lead
+    # up in the word index. Every filter, order and page shows exactly what reading every match shows.
+    from datetime import UTC, datetime, timedelta
+
+    from kaktus_app.leads import service as leads
+    from kaktus_app.search import text as word_search
+
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    for i in range(14):
+        seeded.add(Lead(title=f"Nasi box {50 * (i % 4 + 1)} pax #{i}", status="lost" if i % 5 == 0 else "open", source="web" if i % 2 else "referral",
+                        owner_id=dewi.id if i % 3 else admin.id, expected_revenue=Decimal(1000000 + 7 * i % 5), created_at=start + timedelta(hours=i),
+                        company_name=f"PT. Catering {i}"))
+    seeded.add(Lead(title="Tumpeng", email="paxton@example.com", owner_id=dewi.id, created_at=start))  # found by e-mail alone
+    seeded.add(Lead(title="Snack box", company_name="CV. Paxi", owner_id=admin.id, created_at=start - timedelta(days=1)))  # "paxi" begins with "pax"
+    seeded.add(Lead(title="Coffee break 30 orang", owner_id=admin.id, created_at=start + timedelta(days=1)))
+    seeded.commit()
+    cases = [
+        dict(), dict(page=2), dict(page=4), dict(status="lost"), dict(status="converted"), dict(source="web", status="open"),
+        dict(owner_id=dewi.id), dict(sort="title", desc=False), dict(sort="status"), dict(sort="expected_revenue", page=2),
+    ]
+
+    def listed(actor, search="pax", **kw):
+        seeded.info.pop("word_search", None)  # a new request
+        page = leads.list_leads(seeded, actor, search=search, page_size=4, **kw)
+        return page["total"], page["total_capped"], [r["title"] for r in page["rows"]]
+
+    assert listed(admin, status="converted") == (0, False, [])
+    assert listed(admin, page=4) == (16, False, ["Nasi box 100 pax #1", "Tumpeng", "Nasi box 50 pax #0", "Snack box"])
+    statements = []
+    for cap in (6, 100):  # the words' matches reach the cap (then joined to the leads), or not
+        monkeypatch.setattr(leads, "COUNT_CAP", cap)
+        monkeypatch.setattr(word_search, "DENSE", 1000)
+        usual = [listed(actor, **kw) for actor in (admin, dewi) for kw in cases]
+        monkeypatch.setattr(word_search, "DENSE", 3)  # "pax" is now common
+        with prepared.tracing() as traced:
+            common = [listed(actor, **kw) for actor in (admin, dewi) for kw in cases]
+        statements += [sql for sql, _ in traced]
+        assert common == usual
+        assert usual[0] == ((6, True) if cap == 6 else (16, False)) + (["Nasi box 100 pax #13", "Nasi box 50 pax #12", "Nasi box 200 pax #11", "Nasi box 150 pax #10"],)
+    if seeded.get_bind().dialect.name == "sqlite":
+        assert any("EXISTS (SELECT" in sql for sql in statements) and any("JOIN lead ON" in sql for sql in statements)
+    assert listed(admin, search="pax 13") == (1, False, ["Nasi box 100 pax #13"])
+    assert listed(admin, search="paxt")[2] == ["Tumpeng"]
