@@ -223,6 +223,16 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 ),
             ),
             (
+                "customer list (sorted by owner, page 1)",
+                lambda: customers.list_customers(session, actor, sort="owner", page=1),
+                raw(session, CAPPED_COUNT.format(where=""), list_page("ORDER BY owner_id, name_norm, id LIMIT 25"), OWNERS),
+            ),
+            (
+                "customer list (sorted by segment, descending)",
+                lambda: customers.list_customers(session, actor, sort="segment", desc=True, page=1),
+                raw(session, CAPPED_COUNT.format(where=""), list_page("ORDER BY segment DESC, name_norm DESC, id DESC LIMIT 25"), OWNERS),
+            ),
+            (
                 "search by name",
                 lambda: search.search(session, actor, "sinar jaya"),
                 raw(session, "SELECT id, name FROM customer WHERE name_norm >= 'sinar jaya' AND name_norm < 'sinar jaya\uffff' ORDER BY name_norm LIMIT 5"),
@@ -257,6 +267,24 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                     session,
                     CAPPED_COUNT.format(where=f"WHERE {name_like('jaya')}"),
                     list_page(f"WHERE {name_like('jaya')} ORDER BY name_norm, id LIMIT 25"), OWNERS,
+                ),
+            ),
+            (
+                "lead list (newest first, page 1)",
+                lambda: leads.list_leads(session, actor),
+                raw(
+                    session,
+                    "SELECT count(*) FROM (SELECT id FROM lead LIMIT 10001) AS capped",
+                    "SELECT * FROM lead ORDER BY created_at DESC, id DESC LIMIT 25",
+                ),
+            ),
+            (
+                "lead list, a word in every lead ('pax')",
+                lambda: leads.list_leads(session, actor, search="pax"),
+                raw(
+                    session,
+                    f"SELECT count(*) FROM (SELECT id FROM lead WHERE {word_match(dialect, 'lead', 'pax')} LIMIT 10001) AS capped",
+                    f"SELECT * FROM lead WHERE {word_match(dialect, 'lead', 'pax')} ORDER BY created_at DESC, id DESC LIMIT 25",
                 ),
             ),
             (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, false, or_
+from sqlalchemy import Select, bindparam, false, or_
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, select
 
 from kaktus_app.activities import service as activities
@@ -15,6 +16,7 @@ from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
 from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.prepared import Prepared
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as word_search
@@ -192,10 +194,20 @@ def list_leads(
         counted = found if alone else _WORD_COUNT.scalar(session, (index, (owners, None, *filters)), params | {"cap": COUNT_CAP + 1})
         if counted <= COUNT_CAP and searching[1]:  # fewer: add the leads found by their e-mail alone
             counted += _LIST.count(session, (owners, (index, True, "email"), *filters), params, COUNT_CAP - counted)
-    if counted is None:
-        counted = _LIST.count(session, shape, params, COUNT_CAP)
+    postgres = bool(index) and session.get_bind().dialect.name == "postgresql"
+    if counted is None:  # PostgreSQL counts the words' matches from the GIN index as a bitmap, up to the cap
+        counted = _LIST.count(session, (owners, (index, searching[1], "plain"), *filters) if postgres else shape, params, COUNT_CAP)
     if found is not None and found >= word_search.DENSE and word_search.lead_walks(session, index, typed, Page.of(counted, page, page_size).offset + page_size):
         shape = (owners, (index, searching[1], True), *filters)  # common words: walk the order's index (migration 0018)
+    if postgres and counted > COUNT_CAP:
+        # PostgreSQL, words in more leads than the cap: the page walks the order's index testing
+        # each lead's words, up to a budget; short of a page there, the matches are read first
+        at = Page.of(counted, page, page_size, COUNT_CAP)
+        budget = word_search.pg_walk_budget(session, Lead, at.offset + at.size, counted)
+        if budget:
+            rows = _WALK_PAGE.rows(session, (shape, order), params | {"budget": budget, "size": at.size, "offset": at.offset})
+            if len(rows) == at.size:
+                return at.result(_lead_rows(session, actor, rows, hidden, lang))
     at, rows = _LIST.page(session, shape, params, order, page, page_size, counted, cap=COUNT_CAP)
     return at.result(_lead_rows(session, actor, rows, hidden, lang))
 
@@ -243,7 +255,12 @@ def _conditions(shape: tuple) -> list:
     clauses = permissions.owner_placeholders(Lead.owner_id, owners)
     if searching is not None:
         index, email, walk = searching
-        found = [(word_search.word_exists(index, Lead.id, "w") if walk else word_search.WordMatch(index, Lead.id, None, param="w"))] if index else []
+        if not index:
+            found = []
+        elif walk is True:
+            found = [word_search.word_exists(index, Lead.id, "w")]
+        else:
+            found = [word_search.WordMatch(index, Lead.id, None, param="w", plain=walk == "plain")]
         by_email = (Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi"))
         if walk == "email":  # the leads found by their e-mail and not by the words (list_leads adds them to the words' count)
             found = [by_email & ~found[0]]
@@ -264,6 +281,25 @@ def _order(sort: str, desc: bool) -> list:
 
 _LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
 _WORD_COUNT = word_search.word_join_count(Lead, _conditions, "w")
+
+
+def _walk_page(key) -> Select:
+    """PostgreSQL: a page of the leads with the typed words among the first ``:budget`` leads of
+    the list's order under its other filters (read from the order's index, migration 0018), each
+    lead's words tested as it is read; the walk stops once the page is full."""
+    (owners, (index, email, _walk), *filters), order_key = key
+    walked = select(*LIST_COLUMNS, Lead.email).where(*_conditions((owners, None, *filters))).order_by(*_order(*order_key)).limit(bindparam("budget")).subquery("walked")
+    found = [word_search.WordMatch(index, walked.c.id, None, param="w", plain=True)]  # its columns are the subquery's
+    if email:
+        found.append((walked.c.email >= bindparam("email_lo")) & (walked.c.email < bindparam("email_hi")))
+    in_walked = ClauseAdapter(walked).traverse
+    return (
+        select(*[walked.c[c.key] for c in LIST_COLUMNS]).where(or_(*found))
+        .order_by(*[in_walked(c) for c in _order(*order_key)]).limit(bindparam("size")).offset(bindparam("offset"))
+    )
+
+
+_WALK_PAGE = Prepared(_walk_page)
 
 
 def _lead_rows(session: Session, actor: Actor, rows, hidden: set[str], lang: str) -> list[dict]:

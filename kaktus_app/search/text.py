@@ -156,13 +156,21 @@ class WordMatch(ColumnElement[bool]):
         ("id_column", InternalTraversal.dp_clauseelement),
         ("fts_query", InternalTraversal.dp_clauseelement),
         ("ts_query", InternalTraversal.dp_clauseelement),
+        ("plain", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, key: str, id_column, tokens: list[str] | None, *, param: str = ""):
+    def __init__(self, key: str, id_column, tokens: list[str] | None, *, param: str = "", plain: bool = False):
         """With ``param`` (and no tokens) the query is left to the named parameters ``<param>_fts`` /
-        ``<param>_ts`` (a prepared statement; :func:`word_params` gives their values)."""
+        ``<param>_ts`` (a prepared statement; :func:`word_params` gives their values).
+
+        ``plain`` (PostgreSQL): the row's own words are tested (``<expression> @@ query``, the
+        expression's columns unqualified), which the planner may answer from the GIN index as a
+        bitmap: a capped count then stops at its LIMIT instead of first gathering every match into
+        an array (the lead list's count of "pax", in 300,000 leads: 14 ms against 160). Over a
+        subquery with the same column names it tests each of the subquery's rows."""
         self.key = key
         self.id_column = id_column
+        self.plain = plain
         if param:
             self.fts_query = bindparam(f"{param}_fts", type_=String())
             self.ts_query = bindparam(f"{param}_ts", type_=String())
@@ -189,6 +197,8 @@ def _word_match_sqlite(element: WordMatch, compiler, **kw) -> str:
 @compiles(WordMatch, "postgresql")
 def _word_match_postgresql(element: WordMatch, compiler, **kw) -> str:
     index = INDEXES[element.key]
+    if element.plain:
+        return f"{index.pg_expression} @@ to_tsquery('simple', {compiler.process(element.ts_query, **kw)})"
     return (
         f"{compiler.process(element.id_column, **kw)} = ANY(ARRAY(SELECT id FROM {index.table} "
         f"WHERE {index.pg_expression} @@ to_tsquery('simple', {compiler.process(element.ts_query, **kw)})))"
@@ -343,6 +353,21 @@ def lead_walks(session: Session, key: str, tokens: list[str], rows: int) -> bool
     total = _table_total(session, Lead)
     needed = -(-rows * total // EXISTS_WALK_ROWS)  # this many matches make the walk short enough
     return _customer_matches(session, tokens, max(needed, DENSE), index=key) >= max(needed, DENSE)
+
+
+PG_WALK_ROWS = 2_000  # PostgreSQL: a lead page walks at most this many rows testing their words (20 µs a row)
+
+
+def pg_walk_budget(session: Session, model, rows: int, matched: int) -> int | None:
+    """PostgreSQL: how many rows, in a list's order, a page of its first ``rows`` matching rows may
+    walk testing each row's words, when at least ``matched`` of the table's rows match (a capped
+    count): twice what the matches' share needs, at most ``PG_WALK_ROWS``. None: the page is too
+    deep for a walk (the matches are read first). The caller reads the matches after all when the
+    walk comes back short (the matches may be few among the rows walked)."""
+    if session.get_bind().dialect.name != "postgresql" or rows > PG_WALK_ROWS:
+        return None
+    share_needs = -(-rows * _table_total(session, model) // max(matched, 1))
+    return max(rows, min(2 * share_needs, PG_WALK_ROWS))
 
 
 def word_exists(key: str, id_column, param: str):
