@@ -196,7 +196,8 @@ def list_leads(
             counted += _LIST.count(session, (owners, (index, True, "email"), *filters), params, COUNT_CAP - counted)
     postgres = bool(index) and session.get_bind().dialect.name == "postgresql"
     if counted is None:  # PostgreSQL counts the words' matches from the GIN index as a bitmap, up to the cap
-        counted = _LIST.count(session, (owners, (index, searching[1], "plain"), *filters) if postgres else shape, params, COUNT_CAP)
+        in_place = postgres and word_search.pg_counts_in_place(session, Lead)
+        counted = _LIST.count(session, (owners, (index, searching[1], "plain"), *filters) if in_place else shape, params, COUNT_CAP)
     if found is not None and found >= word_search.DENSE and word_search.lead_walks(session, index, typed, Page.of(counted, page, page_size).offset + page_size):
         shape = (owners, (index, searching[1], True), *filters)  # common words: walk the order's index (migration 0018)
     if postgres and counted > COUNT_CAP:
