@@ -75,6 +75,13 @@ class PreparedList:
         return at, self._page.rows(session, (shape, order_key, ids_first), params | {"size": at.size, "offset": at.offset})
 
 
+def list_order(column, then, id_column, desc: bool) -> list:
+    """A list's ORDER BY: the sorted column, ``then`` (None: nothing) for rows sharing its value,
+    then the id, all in the sort's direction (the order of the list's indexes)."""
+    columns = [column, *([then] if then is not None else []), id_column]
+    return [c.desc() if desc else c.asc() for c in columns]
+
+
 def param_clauses(*filters) -> list:
     """The clauses of a list's plain filters that are set, each given as (is set, column, parameter
     name): the parameter "tag" is matched with LIKE (one tag in the stored ",a,b," list), any other

@@ -17,7 +17,7 @@ from kaktus_app.customers.models import CUSTOMER_KINDS, SEGMENTS, Customer, Save
 from kaktus_app.errors import NotFound, PermissionDenied, ValidationError
 from kaktus_app.geo import service as geo
 from kaktus_app.i18n import format_date, format_datetime, utcnow
-from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, list_order, param_clauses
 from kaktus_app.prepared import NamesById, Prepared
 from kaktus_app.search import text as word_search
 from kaktus_app.validation import (
@@ -421,8 +421,7 @@ THEN_BY_NAME = frozenset({"kind", "segment", "city", "owner"})
 
 
 def _order(sort: str, desc: bool) -> list:
-    columns = [SORTS.get(sort, Customer.name_norm), *([Customer.name_norm] if sort in THEN_BY_NAME else []), Customer.id]
-    return [c.desc() if desc else c.asc() for c in columns]
+    return list_order(SORTS.get(sort, Customer.name_norm), Customer.name_norm if sort in THEN_BY_NAME else None, Customer.id, desc)
 
 
 # The list's two reads, compiled once per shape: a capped count and a page of the listed columns

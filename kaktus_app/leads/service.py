@@ -15,7 +15,7 @@ from kaktus_app.customers.service import check_customer
 from kaktus_app.errors import DomainError, NotFound
 from kaktus_app.i18n import format_date, format_idr, utcnow
 from kaktus_app.leads.models import LEAD_SOURCES, LEAD_STATUSES, Lead
-from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, list_order, param_clauses
 from kaktus_app.prepared import Prepared
 from kaktus_app.sales import service as sales
 from kaktus_app.sales.models import Opportunity
@@ -249,6 +249,11 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
     return shape, params, (sort if sort in SORTS else "created_at", bool(desc)), hidden, typed
 
 
+def _email_starts(email_column):
+    """The e-mail begins with the typed text (:func:`_list_query`'s ``email_lo`` / ``email_hi``)."""
+    return (email_column >= bindparam("email_lo")) & (email_column < bindparam("email_hi"))
+
+
 def _conditions(shape: tuple) -> list:
     """The WHERE clauses of a list shape, every value a named parameter (:func:`_list_query`). A
     walking search looks each lead up in the word index (``search.text.word_exists``)."""
@@ -262,7 +267,7 @@ def _conditions(shape: tuple) -> list:
             found = [word_search.word_exists(index, Lead.id, "w")]
         else:
             found = [word_search.WordMatch(index, Lead.id, None, param="w", plain=walk == "plain")]
-        by_email = (Lead.email >= bindparam("email_lo")) & (Lead.email < bindparam("email_hi"))
+        by_email = _email_starts(Lead.email)
         if walk == "email":  # the leads found by their e-mail and not by the words (list_leads adds them to the words' count)
             found = [by_email & ~found[0]]
         elif email:
@@ -276,8 +281,7 @@ THEN_BY_DATE = frozenset({"source", "status"})
 
 
 def _order(sort: str, desc: bool) -> list:
-    columns = [SORTS[sort], *([Lead.created_at] if sort in THEN_BY_DATE else []), Lead.id]
-    return [c.desc() if desc else c.asc() for c in columns]
+    return list_order(SORTS[sort], Lead.created_at if sort in THEN_BY_DATE else None, Lead.id, desc)
 
 
 _LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
@@ -292,7 +296,7 @@ def _walk_page(key) -> Select:
     walked = select(*LIST_COLUMNS, Lead.email).where(*_conditions((owners, None, *filters))).order_by(*_order(*order_key)).limit(bindparam("budget")).subquery("walked")
     found = [word_search.WordMatch(index, walked.c.id, None, param="w", plain=True)]  # its columns are the subquery's
     if email:
-        found.append((walked.c.email >= bindparam("email_lo")) & (walked.c.email < bindparam("email_hi")))
+        found.append(_email_starts(walked.c.email))
     in_walked = ClauseAdapter(walked).traverse
     return (
         select(*[walked.c[c.key] for c in LIST_COLUMNS]).where(or_(*found))

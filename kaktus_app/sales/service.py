@@ -14,7 +14,7 @@ from kaktus_app.customers.models import Customer
 from kaktus_app.customers.service import check_customer, customer_names
 from kaktus_app.errors import Conflict, DomainError, NotFound
 from kaktus_app.i18n import format_date, format_datetime, format_idr, format_idr_short, utcnow
-from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, param_clauses
+from kaktus_app.paging import COUNT_CAP, Page, PreparedList, batches, list_order, param_clauses
 from kaktus_app.prepared import NamesById
 from kaktus_app.sales.models import LOST_REASONS, Opportunity, Stage, StageHistory, StageTotal
 from kaktus_app.search import text as word_search
@@ -591,8 +591,7 @@ THEN_BY_CHANGE = frozenset({"probability", "stage", "owner"})
 
 
 def _order(sort: str, desc: bool) -> list:
-    columns = [SORTS.get(sort, Opportunity.updated_at), *([Opportunity.updated_at] if sort in THEN_BY_CHANGE else []), Opportunity.id]
-    return [c.desc() if desc else c.asc() for c in columns]
+    return list_order(SORTS.get(sort, Opportunity.updated_at), Opportunity.updated_at if sort in THEN_BY_CHANGE else None, Opportunity.id, desc)
 
 
 _LIST = PreparedList(Opportunity.id, LIST_COLUMNS, _conditions, _order)
