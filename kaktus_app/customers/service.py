@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from sqlalchemy import bindparam, false, or_, text, union_all
@@ -351,23 +352,14 @@ def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Sessio
     searching = None
     text = (filters.get("search") or "").strip()
     if text:
-        form, words = None, []
-        name_words = [] if "@" in text else word_search.name_words(text)
-        if name_words:  # any word of the name by its beginning (includes the start of the whole name)
-            form = "index+like" if session is None and any(len(w) > word_search.FTS_PREFIX_MAX for w in name_words) else "index"
+        words, email, phone, mobile, values = _typed(text, frozenset(hidden) & {"email", "phone", "mobile"})
+        form = None
+        if words:  # any word of the name by its beginning (includes the start of the whole name)
+            form = "index+like" if session is None and any(len(w) > word_search.FTS_PREFIX_MAX for w in words) else "index"
             if session is not None:
-                form = word_search.customer_name_form(session, name_words, counting=counting)
-            words = name_words
-            params.update(word_search.customer_name_params(form, words, "name"))
-        email = ("@" in text or "." in text) and "email" not in hidden  # a hidden field is not searched
-        if email:
-            params.update(email_lo=text.lower(), email_hi=prefix_upper_bound(text.lower()))
-        digits = re.sub(r"\D", "", text)
-        phone = mobile = False
-        if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
-            number = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
-            phone, mobile = "phone" not in hidden, "mobile" not in hidden
-            params.update(phone_lo=number, phone_hi=prefix_upper_bound(number))
+                form = word_search.customer_name_form(session, list(words), counting=counting)
+            params.update(word_search.customer_name_params(form, list(words), "name"))
+        params.update(values)
         searching = (form, len(words), email, phone, mobile)
     for name in ("segment", "province", "kind"):
         if filters.get(name):
@@ -383,6 +375,24 @@ def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Sessio
         params["tag"] = f"%,{filters['tag'].strip().lower()},%"
     shape = (owners, searching, *(name in params for name in ("segment", "city_lo", "province", "owner", "tag", "kind")))
     return shape, params
+
+
+@lru_cache(maxsize=1024)
+def _typed(text: str, hidden: frozenset) -> tuple[tuple, bool, bool, bool, dict]:
+    """What a typed search looks for: (name words, e-mail?, phone?, mobile?, the e-mail and phone
+    values). A hidden field is not searched. Worked out once per text (a list asks three times)."""
+    words = () if "@" in text else tuple(word_search.name_words(text))
+    values = {}
+    email = ("@" in text or "." in text) and "email" not in hidden
+    if email:
+        values.update(email_lo=text.lower(), email_hi=prefix_upper_bound(text.lower()))
+    digits = re.sub(r"\D", "", text)
+    phone = mobile = False
+    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+        number = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
+        phone, mobile = "phone" not in hidden, "mobile" not in hidden
+        values.update(phone_lo=number, phone_hi=prefix_upper_bound(number))
+    return words, email, phone, mobile, values
 
 
 def _word_count(session: Session, shape: tuple, search: str) -> int | None:

@@ -35,14 +35,14 @@ from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
-from sqlalchemy.types import Boolean
+from sqlalchemy.types import Boolean, Integer
 from sqlmodel import Session, select
 
 from kaktus_app.customers.models import Customer
 from kaktus_app.leads.models import Lead
 from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
-from kaktus_app.validation import LEGAL_FORMS
+from kaktus_app.validation import LEGAL_FORMS, prefix_upper_bound
 
 MAX_WORDS = 8  # more typed words than this add nothing but cost
 FTS_PREFIX_MAX = 8  # the FTS5 tables keep prefix indexes for 1..8 characters (migration 0010)
@@ -53,6 +53,7 @@ SAMPLE = 5_000  # customers looked at to estimate how common the typed words are
 # The database objects of the word search (migration 0010). FTS5 adds shadow tables named
 # "<table>_data", "<table>_idx", "<table>_config", "<table>_docsize".
 FTS_TABLES = ("customer_fts", "lead_fts", "opportunity_fts")
+WORD_TABLES = ("customer_word",)  # PostgreSQL: the words of customer names, in b-tree order (migration 0019)
 WORD_INDEXES = ("ix_customer_name_words", "ix_lead_title_words", "ix_lead_text_words", "ix_opportunity_name_words")
 
 
@@ -65,7 +66,7 @@ def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
     if name is None:
         return True
     if type_ == "table":
-        return not any(name == table or name.startswith(table + "_") for table in FTS_TABLES)
+        return name not in WORD_TABLES and not any(name == table or name.startswith(table + "_") for table in FTS_TABLES)
     if type_ == "index":
         return name not in WORD_INDEXES
     return True
@@ -294,7 +295,8 @@ def _customer_matches(session: Session, tokens: list[str], cap: int, *, fresh: b
     """
     cache = session.info.setdefault("word_search", {})
     key = (index, *tokens)
-    if not fresh and key in cache and cache[key][1] >= cap:  # counted before up to a higher cap (a list counts for its count first)
+    if not fresh and key in cache and (cache[key][1] >= cap or cache[key][0] < cache[key][1]):
+        # counted before up to a higher cap (a list counts for its count first), or found fewer than that cap: exact
         return min(cache[key][0], cap)
     if session.get_bind().dialect.name == "sqlite":
         found = int(_FTS_COUNTS[index].scalar(session, None, word_params(index, tokens, "name") | {"cap": cap}))
@@ -306,18 +308,44 @@ def _customer_matches(session: Session, tokens: list[str], cap: int, *, fresh: b
     return found
 
 
+# PostgreSQL: of the first ``:cap`` customer-word rows of one prefix (migration 0019), how many were
+# read and how many customers they are, from the primary key alone
+_CUSTOMER_WORDS = Prepared(
+    lambda shape: text(
+        "SELECT count(*) AS read, count(DISTINCT customer_id) AS found FROM"
+        " (SELECT customer_id FROM customer_word WHERE word >= :lo AND word < :hi LIMIT :cap) AS probe"
+    ).columns(read=Integer(), found=Integer())
+)
+
+
+def _customer_word_count(session: Session, token: str, cap: int) -> int | None:
+    """How many customers have a name word beginning with ``token``, up to ``cap``, from the first
+    ``cap`` rows of its range in ``customer_word``: all of the range (the count is exact), or ``cap``
+    rows of as many customers (there are at least ``cap``). None when those rows repeat customers
+    ("jaya" and "jayakarta" in one name): count the rows. Kept as the estimate for the page."""
+    read, found = _CUSTOMER_WORDS.rows(session, None, {"lo": token, "hi": prefix_upper_bound(token), "cap": cap})[0]
+    if read == cap and found < cap:
+        return None
+    session.info.setdefault("word_search", {})[("customer_name", token)] = (found, cap)
+    return found
+
+
 def word_count(session: Session, key: str, tokens: list[str], cap: int) -> int | None:
     """The exact number of rows whose words begin with every token (word index ``key``), up to
-    ``cap``, where the word index alone can tell: on SQLite, and for a prefix-only index tokens no
+    ``cap``, where the word index alone can tell: on SQLite, for a prefix-only index tokens no
     longer than its prefixes (a streaming read of the FTS5 index that stops at ``cap``; always read
-    anew, since the session may have added rows, and kept as the estimate for the page). None:
-    count the rows.
+    anew, since the session may have added rows, and kept as the estimate for the page); on
+    PostgreSQL, customers searched by one word, from ``customer_word`` (:func:`_customer_word_count`).
+    None: count the rows.
 
     A list searched by a common word alone ("jaya": one customer name in twelve) would otherwise
     count by testing names row by row, or every match, until ``cap``: 23 to 40 ms at a million
-    customers, against 1 ms here.
+    customers, against 1 ms here (3 ms on PostgreSQL).
     """
-    if session.get_bind().dialect.name != "sqlite" or not tokens or key not in _FTS_COUNTS:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and key == "customer_name" and len(tokens) == 1:
+        return _customer_word_count(session, tokens[0], cap)
+    if dialect != "sqlite" or not tokens or key not in _FTS_COUNTS:
         return None
     if INDEXES[key].prefix_only and any(len(t) > FTS_PREFIX_MAX for t in tokens):
         return None

@@ -47,6 +47,8 @@ def test_idr_is_formatted_the_indonesian_way():
     assert format_idr_short(Decimal("2350000000")) == "Rp 2,4 M"
     assert format_idr_short(Decimal("125000000")) == "Rp 125 jt"
     assert format_idr(Decimal("999.50")) == "Rp 1.000" and format_idr(Decimal("-0.40")) == "Rp 0"
+    # an amount with more than cents is rounded to cents first, as it would be stored
+    assert format_idr(Decimal("0.495")) == "Rp 1" and format_idr(2499.5) == "Rp 2.500" and format_idr("1500000") == "Rp 1.500.000"
     # written without Babel (every list row shows an amount): the same text as Babel's id_ID pattern
     from babel.numbers import format_decimal
 
@@ -146,6 +148,13 @@ def test_dates_are_written_exactly_as_babels_pattern_would_write_them():
                 assert format_date(moment, lang) == babel_date(local.date(), "d MMM yyyy", locale=locale)
                 assert format_date(moment.date() + timedelta(days=1), lang) == babel_date(moment.date() + timedelta(days=1), "d MMM yyyy", locale=locale)
     assert format_date(datetime(2026, 9, 3, 1, 0), "en") == "3 Sept 2026" and format_date(datetime(2026, 8, 17, 1, 0), "id") == "17 Agu 2026"
+    # Jakarta's offset was not +7 before 1964; a time in another zone, and a naive one (UTC), are converted too
+    from zoneinfo import ZoneInfo
+
+    for moment in (datetime(1950, 6, 1, 0, 0, tzinfo=UTC), datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("Europe/Berlin"))):
+        assert format_datetime(moment, "en") == babel_datetime(moment.astimezone(JAKARTA), "d MMM yyyy HH:mm", locale="en_GB")
+        assert format_date(moment, "id") == babel_date(moment.astimezone(JAKARTA).date(), "d MMM yyyy", locale="id_ID")
+    assert format_datetime(datetime(2026, 12, 31, 20, 15), "id") == "1 Jan 2027 03:15"
 
 
 def test_a_prefix_range_holds_exactly_the_strings_that_start_with_it():

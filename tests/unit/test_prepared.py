@@ -145,12 +145,17 @@ def test_a_word_search_in_the_list_estimates_its_word_once(seeded, admin, monkey
     with prepared.tracing() as traced:
         page = list_customers(seeded, admin, search="rejeki")
     assert [r["name"] for r in page["rows"]] == [f"CV. Sumber Rejeki {i}" for i in range(4)]
-    if seeded.get_bind().dialect.name == "sqlite":
-        # the word index counts the matches (exactly: the word alone is searched), and that count serves the page's choice; the page, the owners
-        assert len(traced) == 3 and "customer_fts" in traced[0][0]
-    else:
-        # the number of customers, how common the word is (one estimate serves the count and the page), the count, the page, the owners
-        assert len(traced) == 5
+    # the word index counts the matches (exactly: the word alone is searched; SQLite's FTS5 index,
+    # PostgreSQL's customer_word), and that count serves the page's choice; the page, the owners
+    index = "customer_fts" if seeded.get_bind().dialect.name == "sqlite" else "customer_word"
+    assert len(traced) == 3 and index in traced[0][0]
+    # with anything else searched too (a number may be a phone): the number of customers, how common
+    # the word is (one estimate serves the count and the page), the count, the page, the owners
+    _customer(seeded, "Toko 4242 Rejeki", owner_id=admin.id)
+    seeded.info.pop("word_search", None)
+    with prepared.tracing() as traced:
+        assert list_customers(seeded, admin, search="4242")["total"] == 1
+    assert len(traced) == 5
 
 
 def test_the_count_of_a_word_search_is_what_the_list_holds(seeded, admin, dewi, budi, monkeypatch):

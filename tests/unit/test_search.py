@@ -409,3 +409,48 @@ def test_the_lead_list_searched_by_a_common_word_shows_what_the_usual_reads_show
         assert any("ANY(ARRAY" in sql for sql in counts) and any("ANY(ARRAY" not in sql for sql in counts)
     assert listed(admin, search="pax 13") == (1, False, ["Nasi box 100 pax #13"])
     assert listed(admin, search="paxt")[2] == ["Tumpeng"]
+
+
+def test_the_customer_list_counts_one_word_from_the_words_of_names(seeded, admin, monkeypatch):
+    # PostgreSQL counts a list searched by one word in customer_word (migration 0019), kept by a
+    # trigger; the total is what counting the rows gives, capped or not, after renames and deletes too
+    from sqlalchemy import text as sql
+
+    from kaktus_app.customers import service as customers
+    from kaktus_app.search import text as word_search
+
+    postgres = seeded.get_bind().dialect.name == "postgresql"
+    made = {name: _customer(seeded, name) for name in ("Sinar Jaya", "Jaya Abadi", "Jaya Jayakarta", "CV. Wijaya Kusuma", "Jakarta Boga", "Jakarta Jakartaku", "Bumi Raya")}
+    seeded.commit()
+
+    def listed(typed):
+        seeded.info.pop("word_search", None)  # a new request
+        page = customers.list_customers(seeded, admin, search=typed, page_size=2)
+        return page["total"], page["total_capped"], [r["name"] for r in page["rows"]]
+
+    def counted_rows(typed):
+        with monkeypatch.context() as m:
+            m.setattr(word_search, "_customer_word_count", lambda *a: None)
+            return listed(typed)
+
+    typed_words = ("jaya", "ja", "jayak", "jakarta", "wijaya", "kusuma", "raya", "zzz")
+    with prepared.tracing() as traced:
+        assert {t: listed(t) for t in typed_words} == {t: counted_rows(t) for t in typed_words}
+    assert listed("jaya") == (3, False, ["Jaya Abadi", "Jaya Jayakarta"]) and listed("ja")[0] == 5  # "wijaya" is no "jaya" word
+    assert any("customer_word" in statement for statement, _ in traced) == postgres
+    if postgres:  # "jakarta": 3 rows of 2 customers; up to 3 rows, they repeat one: the rows are counted instead
+        assert word_search._customer_word_count(seeded, "jakarta", 3) is None and word_search._customer_word_count(seeded, "jakarta", 4) == 2
+    for cap in (1, 2, 3):  # capped: as many customers as the cap (each "jaya" row one customer), or rows that repeat one ("ja": Jaya Jayakarta)
+        monkeypatch.setattr(customers, "COUNT_CAP", cap)
+        assert {t: listed(t) for t in typed_words} == {t: counted_rows(t) for t in typed_words}
+        assert listed("jaya")[:2] == ((cap, True) if cap < 3 else (3, False))
+    monkeypatch.undo()
+
+    customers.update_customer(seeded, admin, made["Jaya Abadi"].id, {"name": "Sentosa Abadi"})
+    seeded.delete(seeded.get(Customer, made["Sinar Jaya"].id))
+    seeded.commit()
+    assert listed("jaya") == counted_rows("jaya") == (1, False, ["Jaya Jayakarta"]) and listed("sentosa")[0] == 1
+    if postgres:
+        words = seeded.execute(sql("SELECT word FROM customer_word WHERE customer_id = :id ORDER BY word"), {"id": made["Jaya Abadi"].id}).scalars().all()
+        assert words == ["abadi", "sentosa"]
+        assert seeded.execute(sql("SELECT count(*) FROM customer_word WHERE customer_id = :id"), {"id": made["Sinar Jaya"].id}).scalar() == 0
