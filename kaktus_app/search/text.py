@@ -222,9 +222,9 @@ def customer_name_form(session: Session, tokens: list[str], *, counting: bool = 
     """
     if counting:
         total = _customer_total(session)
-        walk = bool(total) and _customer_matches(session, tokens, int(total * COUNT_WALK_SHARE) + 1) > total * COUNT_WALK_SHARE
+        walk = bool(total) and _word_matches(session, tokens, int(total * COUNT_WALK_SHARE) + 1) > total * COUNT_WALK_SHARE
     else:
-        walk = _customer_matches(session, tokens, DENSE) >= DENSE
+        walk = _word_matches(session, tokens, DENSE) >= DENSE
     if walk:
         return "walk"
     return "index+like" if any(len(t) > FTS_PREFIX_MAX for t in tokens) else "index"
@@ -284,9 +284,9 @@ def _customer_total(session: Session) -> int:
     return cache["total"]
 
 
-def _customer_matches(session: Session, tokens: list[str], cap: int, *, fresh: bool = False, index: str = "customer_name") -> int:
-    """How many customers have every token in their name, up to ``cap`` (kept for the session: a
-    list asks for its count and its page).
+def _word_matches(session: Session, tokens: list[str], cap: int, *, fresh: bool = False, index: str = "customer_name") -> int:
+    """How many rows of a word index have every token, up to ``cap``: customers by their name, or
+    (``index``) leads or deals (kept for the session: a list asks for its count and its page).
 
     SQLite counts in the FTS5 index (a streaming read that stops at ``cap``). PostgreSQL's GIN
     index cannot stop early, so the count is estimated from the oldest ``SAMPLE`` customers (exact
@@ -349,7 +349,7 @@ def word_count(session: Session, key: str, tokens: list[str], cap: int) -> int |
         return None
     if INDEXES[key].prefix_only and any(len(t) > FTS_PREFIX_MAX for t in tokens):
         return None
-    return _customer_matches(session, tokens, cap, fresh=True, index=key)
+    return _word_matches(session, tokens, cap, fresh=True, index=key)
 
 
 def _table_total(session: Session, model) -> int:
@@ -380,7 +380,7 @@ def lead_walks(session: Session, key: str, tokens: list[str], rows: int) -> bool
         return False
     total = _table_total(session, Lead)
     needed = -(-rows * total // EXISTS_WALK_ROWS)  # this many matches make the walk short enough
-    return _customer_matches(session, tokens, max(needed, DENSE), index=key) >= max(needed, DENSE)
+    return _word_matches(session, tokens, max(needed, DENSE), index=key) >= max(needed, DENSE)
 
 
 PLAIN_COUNT_ROWS = 2_000_000  # PostgreSQL: up to this many rows a capped count tests the words in place (pg_counts_in_place)
