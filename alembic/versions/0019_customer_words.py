@@ -31,7 +31,8 @@ down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-WORDS = "SELECT DISTINCT w FROM unnest(string_to_array({row}.name_norm, ' ')) AS w WHERE w <> ''"
+# the words of {row}'s name (of each customer, with ``rows`` "customer, "): name_norm split on its spaces, each once
+WORDS = "SELECT DISTINCT w, {row}.id FROM {rows}unnest(string_to_array({row}.name_norm, ' ')) AS w WHERE w <> ''"
 
 FUNCTION = f"""CREATE FUNCTION kaktus_customer_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -42,7 +43,7 @@ BEGIN
         DELETE FROM customer_word WHERE customer_id = OLD.id AND word = ANY(string_to_array(coalesce(OLD.name_norm, ''), ' '));
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        INSERT INTO customer_word (word, customer_id) SELECT w, NEW.id FROM ({WORDS.format(row="NEW")}) AS found;
+        INSERT INTO customer_word (word, customer_id) {WORDS.format(row="NEW", rows="")};
     END IF;
     RETURN NULL;
 END $$"""
@@ -52,10 +53,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute('CREATE TABLE customer_word (word text COLLATE "C" NOT NULL, customer_id integer NOT NULL, PRIMARY KEY (word, customer_id))')
-    op.execute(
-        "INSERT INTO customer_word (word, customer_id) "
-        "SELECT DISTINCT w, customer.id FROM customer, unnest(string_to_array(customer.name_norm, ' ')) AS w WHERE w <> ''"
-    )
+    op.execute(f"INSERT INTO customer_word (word, customer_id) {WORDS.format(row='customer', rows='customer, ')}")
     op.execute(FUNCTION)
     op.execute(
         "CREATE TRIGGER kaktus_customer_words AFTER INSERT OR DELETE OR UPDATE OF name_norm, id ON customer"

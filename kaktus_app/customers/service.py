@@ -352,13 +352,13 @@ def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Sessio
     searching = None
     text = (filters.get("search") or "").strip()
     if text:
-        words, email, phone, mobile, values = _typed(text, frozenset(hidden) & {"email", "phone", "mobile"})
-        form = None
+        typed, email, phone, mobile, values = _typed(text, frozenset(hidden) & {"email", "phone", "mobile"})
+        words, form = list(typed), None
         if words:  # any word of the name by its beginning (includes the start of the whole name)
             form = "index+like" if session is None and any(len(w) > word_search.FTS_PREFIX_MAX for w in words) else "index"
             if session is not None:
-                form = word_search.customer_name_form(session, list(words), counting=counting)
-            params.update(word_search.customer_name_params(form, list(words), "name"))
+                form = word_search.customer_name_form(session, words, counting=counting)
+            params.update(word_search.customer_name_params(form, words, "name"))
         params.update(values)
         searching = (form, len(words), email, phone, mobile)
     for name in ("segment", "province", "kind"):
@@ -378,9 +378,10 @@ def _list_shape(actor: Actor, filters: dict, *, visible, hidden, session: Sessio
 
 
 @lru_cache(maxsize=1024)
-def _typed(text: str, hidden: frozenset) -> tuple[tuple, bool, bool, bool, dict]:
+def _typed(text: str, hidden: frozenset) -> tuple[tuple, bool, bool, bool, tuple]:
     """What a typed search looks for: (name words, e-mail?, phone?, mobile?, the e-mail and phone
-    values). A hidden field is not searched. Worked out once per text (a list asks three times)."""
+    values as (name, value) pairs). A hidden field is not searched. Worked out once per text (a
+    list asks three times); nothing returned can be changed, since the answer is shared."""
     words = () if "@" in text else tuple(word_search.name_words(text))
     values = {}
     email = ("@" in text or "." in text) and "email" not in hidden
@@ -392,7 +393,7 @@ def _typed(text: str, hidden: frozenset) -> tuple[tuple, bool, bool, bool, dict]
         number = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
         phone, mobile = "phone" not in hidden, "mobile" not in hidden
         values.update(phone_lo=number, phone_hi=prefix_upper_bound(number))
-    return words, email, phone, mobile, values
+    return words, email, phone, mobile, tuple(values.items())
 
 
 def _word_count(session: Session, shape: tuple, search: str) -> int | None:

@@ -145,7 +145,7 @@ def format_datetime(value: datetime | None, lang: str = DEFAULT_LANGUAGE) -> str
     if value is None:
         return ""
     local = _local(value)
-    return f"{local.day} {_MONTHS[lang if lang in _MONTHS else DEFAULT_LANGUAGE][local.month]} {_year(local.year)} {_TWO[local.hour]}:{_TWO[local.minute]}"
+    return f"{_day(local, lang)} {_TWO[local.hour]}:{_TWO[local.minute]}"
 
 
 def format_date(value: date | datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -154,15 +154,16 @@ def format_date(value: date | datetime | None, lang: str = DEFAULT_LANGUAGE) -> 
         return ""
     if isinstance(value, datetime):
         value = _local(value)
-    return f"{value.day} {_MONTHS[lang if lang in _MONTHS else DEFAULT_LANGUAGE][value.month]} {_year(value.year)}"
+    return _day(value, lang)
 
 
 # two digits of an hour or a minute, looked up (a format spec costs a time about half a microsecond)
 _TWO = tuple(f"{n:02d}" for n in range(60))
 
 
-def _year(year: int):
-    return year if year >= 1000 else f"{year:04d}"
+def _day(value: date, lang: str) -> str:
+    year = value.year if value.year >= 1000 else f"{value.year:04d}"
+    return f"{value.day} {_MONTHS[normalise_language(lang)][value.month]} {year}"
 
 
 # CLDR's abbreviated month names per language, read from Babel once: the dates above are Babel's

@@ -304,8 +304,13 @@ def _word_matches(session: Session, tokens: list[str], cap: int, *, fresh: bool 
         total = _customer_total(session)
         hits = _SAMPLE_COUNT.scalar(session, len(tokens), customer_name_params("walk", tokens, "name"))
         found = min(cap, round(hits * total / min(SAMPLE, total))) if total else 0
-    cache[key] = (found, cap)
+    _remember(session, key, found, cap)
     return found
+
+
+def _remember(session: Session, key: tuple, found: int, cap: int) -> None:
+    """Keep a word count for the session: ``key`` is (word index, *tokens), ``found`` counted up to ``cap``."""
+    session.info.setdefault("word_search", {})[key] = (found, cap)
 
 
 # PostgreSQL: of the first ``:cap`` customer-word rows of one prefix (migration 0019), how many were
@@ -326,7 +331,7 @@ def _customer_word_count(session: Session, token: str, cap: int) -> int | None:
     read, found = _CUSTOMER_WORDS.rows(session, None, {"lo": token, "hi": prefix_upper_bound(token), "cap": cap})[0]
     if read == cap and found < cap:
         return None
-    session.info.setdefault("word_search", {})[("customer_name", token)] = (found, cap)
+    _remember(session, ("customer_name", token), found, cap)
     return found
 
 
