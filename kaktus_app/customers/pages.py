@@ -35,6 +35,7 @@ from kaktus_app.ui.components import (
     tag_list,
     text_area,
     text_input,
+    when_loaded,
 )
 from kaktus_app.ui.lang import t
 
@@ -429,7 +430,7 @@ def customer_form() -> rx.Component:
                 rx.link(rx.button(t("common.back"), variant="soft"), href="/customers"),
             ),
             rx.grid(
-                rx.vstack(rx.cond(s.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")), width="100%"),
+                rx.vstack(when_loaded(s.loaded, _form()), width="100%"),
                 rx.cond(
                     s.is_new,
                     rx.fragment(),

@@ -45,6 +45,7 @@ from kaktus_app.ui.components import (
     select_field,
     tag_list,
     text_input,
+    when_loaded,
 )
 from kaktus_app.ui.lang import t
 from kaktus_app.ui.live import LiveSignal, reload_on_change
@@ -650,7 +651,7 @@ def ticket_page() -> rx.Component:
         rx.cond(
             T.not_found,
             rx.callout(t("hd.ticket.not_found"), icon="circle-alert", color_scheme="red", id="ticket-not-found"),
-            rx.cond(T.loaded, _ticket_body(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
+            when_loaded(T.loaded, _ticket_body()),
         ),
         width="100%",
     )
@@ -985,7 +986,7 @@ def _faq_edit_page() -> rx.Component:
                 ),
             ),
             rx.cond(FE.loaded & ~FE.can_edit, rx.callout(t("hd.faq.read_only"), icon="lock", size="1", id="faq-read-only")),
-            rx.cond(FE.loaded, _faq_form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
+            when_loaded(FE.loaded, _faq_form()),
             _delete_dialog(),
             width="100%",
             spacing="3",

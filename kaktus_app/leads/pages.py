@@ -25,6 +25,7 @@ from kaktus_app.ui.components import (
     sort_header,
     text_area,
     text_input,
+    when_loaded,
 )
 from kaktus_app.ui.lang import t
 
@@ -286,7 +287,7 @@ def lead_form() -> rx.Component:
             ),
             rx.cond(status == "lost", rx.callout(t("leads.lost_banner", reason=F.record["lost_reason"].to(str)), icon="circle-x", color_scheme="red")),
             rx.grid(
-                rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
+                when_loaded(F.loaded, _form()),
                 rx.cond(F.is_new, rx.fragment(), activity_panel("lead", F.lead_id, F.form_key)),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",

@@ -30,6 +30,7 @@ from kaktus_app.ui.components import (
     sort_header,
     text_area,
     text_input,
+    when_loaded,
 )
 from kaktus_app.ui.lang import t
 
@@ -274,7 +275,7 @@ def opportunity_form() -> rx.Component:
             _stage_bar(),
             rx.grid(
                 rx.vstack(
-                    rx.cond(F.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3rem", width="100%")),
+                    when_loaded(F.loaded, _form()),
                     opportunity_documents(),
                     _history(),
                     width="100%",

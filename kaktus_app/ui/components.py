@@ -205,6 +205,13 @@ def card(*children, **props) -> rx.Component:
     return rx.card(rx.vstack(*children, spacing="3", align="stretch", width="100%"), width="100%", **props)
 
 
+def when_loaded(loaded: rx.Var, content: rx.Component) -> rx.Component:
+    """A record's form once its data is in, a spinner until then. The page's own on_load must have
+    finished too (``is_hydrated`` turns false in the browser the moment the URL changes): the form
+    left from the previous record is never shown, so nothing typed into it is lost when it re-mounts."""
+    return rx.cond(loaded & rx.State.is_hydrated, content, rx.center(rx.spinner(size="3"), padding="3rem", width="100%"))
+
+
 def record_select(name: str, records: rx.Var, value: rx.Var | str, *, empty_label: rx.Var | str | None = None) -> rx.Component:
     """A form <select> over records ``{"id", "name"}`` (owners, customers, companies)."""
     empty = [rx.el.option(empty_label, value="")] if empty_label is not None else []

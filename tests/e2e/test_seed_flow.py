@@ -400,3 +400,32 @@ def test_seed_flow_from_customer_to_live_kanban(app_server, new_user_context):
     expect(dewi.locator("#nav-customers")).to_have_text("Pelanggan")
 
     quote_to_cash(dewi, app, opp_id, company_id)
+
+
+def test_a_new_lead_form_never_shows_the_lead_opened_before(app_server, new_user_context):
+    """Within the app (no reload) the browser keeps the last lead's form until the server has
+    loaded the next one: it must show a spinner meanwhile, never the old lead, whose inputs would
+    be replaced under the user's typing when the new data arrives."""
+    page = new_user_context("admin")
+    lead_id, title = app_server.query("SELECT id, title FROM lead WHERE status = 'open' ORDER BY id LIMIT 1")[0]
+    page.goto(f"/leads/{lead_id}")
+    expect(page.locator("#field-title")).to_have_value(title)
+    page.evaluate(
+        """title => {
+            window.staleSeen = false;
+            const check = () => { const f = document.querySelector('#field-title'); if (f && f.value === title && location.pathname.endsWith('/leads/new')) window.staleSeen = true; };
+            window.staleObserver = new MutationObserver(check);
+            window.staleObserver.observe(document.body, {subtree: true, childList: true, attributes: true});
+        }""",
+        title,
+    )
+    page.locator("#nav-leads").click()
+    expect(page).to_have_url(re.compile(r"/leads$"))
+    page.locator("#leads-new").click()
+    expect(page).to_have_url(re.compile(r"/leads/new$"))
+    expect(page.locator("#field-title")).to_have_value("")
+    assert page.evaluate("window.staleSeen") is False, "the new lead form showed the lead opened before"
+    # Typing right away is kept: nothing re-mounts the form afterwards.
+    page.locator("#field-title").fill("Snack box 120 pax")
+    page.wait_for_timeout(600)
+    expect(page.locator("#field-title")).to_have_value("Snack box 120 pax")
