@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, false, or_
+from sqlalchemy import Select, bindparam, false, func, literal_column, or_
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, select
 
@@ -195,6 +195,11 @@ def list_leads(
         if counted <= COUNT_CAP and searching[1]:  # fewer: add the leads found by their e-mail alone
             counted += _LIST.count(session, (owners, (index, True, "email"), *filters), params, COUNT_CAP - counted)
     postgres = bool(index) and session.get_bind().dialect.name == "postgresql"
+    if counted is None and postgres and _newest_share(session, (owners, (index, searching[1], "like"), *filters), params) >= LIKE_COUNT_SHARE:
+        # PostgreSQL, a page's worth of the newest leads says the words are common ("pax": in nearly
+        # every title): counting by each lead's stored words stops at the cap after a few rows
+        # (3.5 ms at a million customers), where the GIN bitmap first reads every match (19 ms)
+        counted = _LIST.count(session, (owners, (index, searching[1], "like"), *filters), params, COUNT_CAP)
     if counted is None:  # PostgreSQL counts the words' matches from the GIN index as a bitmap, up to the cap
         in_place = postgres and word_search.pg_counts_in_place(session, Lead)
         counted = _LIST.count(session, (owners, (index, searching[1], "plain"), *filters) if in_place else shape, params, COUNT_CAP)
@@ -266,7 +271,7 @@ def _conditions(shape: tuple) -> list:
         elif walk is True:
             found = [word_search.word_exists(index, Lead.id, "w")]
         else:
-            found = [word_search.WordMatch(index, Lead.id, None, param="w", plain=walk == "plain")]
+            found = [word_search.WordMatch(index, Lead.id, None, param="w", plain=walk == "plain", like=walk == "like")]
         by_email = _email_starts(Lead.email)
         if walk == "email":  # the leads found by their e-mail and not by the words (list_leads adds them to the words' count)
             found = [by_email & ~found[0]]
@@ -286,6 +291,18 @@ def _order(sort: str, desc: bool) -> list:
 
 _LIST = PreparedList(Lead.id, LIST_COLUMNS, _conditions, _order)
 _WORD_COUNT = word_search.word_join_count(Lead, _conditions, "w")
+NEWEST_SAMPLE = 1_000  # PostgreSQL: the newest leads that tell how common the searched words are (_newest_share)
+LIKE_COUNT_SHARE = 0.25  # from this share on, the count tests each lead's stored words (at most 4 rows read per match)
+_NEWEST = Prepared(lambda shape: select(func.count(Lead.id)).where(Lead.id > bindparam("newest_from"), *_conditions(shape)))
+
+
+def _newest_share(session: Session, shape: tuple, params: dict) -> float:
+    """PostgreSQL: the share of the newest ``NEWEST_SAMPLE`` leads the list's conditions keep, each
+    lead tested in place (an id range of the primary key: 0.5 ms)."""
+    total = word_search.table_total(session, Lead)
+    if not total:
+        return 0.0
+    return _NEWEST.scalar(session, shape, params | {"newest_from": total - NEWEST_SAMPLE}) / min(NEWEST_SAMPLE, total)
 
 
 def _walk_page(key) -> Select:
@@ -293,8 +310,9 @@ def _walk_page(key) -> Select:
     the list's order under its other filters (read from the order's index, migration 0018), each
     lead's words tested as it is read; the walk stops once the page is full."""
     (owners, (index, email, _walk), *filters), order_key = key
-    walked = select(*LIST_COLUMNS, Lead.email).where(*_conditions((owners, None, *filters))).order_by(*_order(*order_key)).limit(bindparam("budget")).subquery("walked")
-    found = [word_search.WordMatch(index, walked.c.id, None, param="w", plain=True)]  # its columns are the subquery's
+    words = literal_column(word_search.INDEXES[index].pg_words)
+    walked = select(*LIST_COLUMNS, Lead.email, words).where(*_conditions((owners, None, *filters))).order_by(*_order(*order_key)).limit(bindparam("budget")).subquery("walked")
+    found = [word_search.WordMatch(index, walked.c.id, None, param="w", like=True)]  # its columns are the subquery's
     if email:
         found.append(_email_starts(walked.c.email))
     in_walked = ClauseAdapter(walked).traverse

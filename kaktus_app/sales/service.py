@@ -528,9 +528,16 @@ def list_opportunities(
     # searched by name words and nothing else: the word index counts the matches (and tells whether they are common)
     counted = word_search.word_count(session, "opportunity_name", typed, COUNT_CAP + 1) if alone else None
     if counted is None and searching == "index" and word_search.pg_counts_in_place(session, Opportunity):
-        # PostgreSQL: the count and the page test each deal's words where the GIN index finds them
-        # (a bitmap), and the page is sorted from those rows, never walked from an order's index
-        shape, order = (owners, "plain", *filters), (*order, True)
+        # PostgreSQL: the count tests each deal's words where the GIN index finds them (a bitmap)
+        counted = _LIST.count(session, (owners, "plain", *filters), params, COUNT_CAP)
+        walked = (Page.of(counted, page, page_size).offset + page_size) * word_search.table_total(session, Opportunity) / max(counted, 1)
+        if walked <= word_search.PG_WALK_ROWS:
+            # common words: the page walks the order's index testing each deal's stored words (the
+            # planner knows them common from the column's statistics); 'jaya' at a million customers
+            # reads 600 deals in 1.4 ms, where sorting its 8,306 matches took 8.6
+            shape = (owners, "like", *filters)
+        else:  # rare: the page is sorted from the rows the GIN index finds, never walked from an order's index
+            shape, order = (owners, "plain", *filters), (*order, True)
     if counted is None:
         counted = _LIST.count(session, shape, params, COUNT_CAP)
     elif order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, Page.of(counted, page, page_size).offset + page_size):
@@ -585,7 +592,7 @@ def _conditions(shape: tuple) -> list:
         clauses.append(false())
     elif searching:
         column = Opportunity.id + literal_column("0") if searching == "walk" else Opportunity.id
-        clauses.append(word_search.WordMatch("opportunity_name", column, None, param="w", plain=searching == "plain"))
+        clauses.append(word_search.WordMatch("opportunity_name", column, None, param="w", plain=searching == "plain", like=searching == "like"))
     return clauses + param_clauses(
         (stage, Opportunity.stage_id, "stage"), (state, Opportunity.state, "state"), (owner, Opportunity.owner_id, "owner"), (tag, Opportunity.tags, "tag")
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, literal_column
 from sqlmodel import Session, select
 
 from kaktus_app.auth import permissions
@@ -81,16 +81,31 @@ def _customers(shape):
 _CUSTOMERS = Prepared(_customers)
 
 
-def _ordered(by: dict, columns, owner_column):
+WALK_ROWS = 2_000  # PostgreSQL: the newest rows a search by words tests first (0.8 ms for 2,000 deals)
+
+
+def _ordered(by: dict, columns, owner_column, word_index):
+    """One prepared read per condition of ``by``, and "walk" (PostgreSQL): the newest ``:budget``
+    rows the actor may see, each tested by its stored words (``WordMatch(like=True)``), the newest
+    matches first. ``word_index(extra)`` is the word index the condition's extra part names."""
+
     def build(shape):
-        condition, order = by[shape[0][0]](shape[0][1])
-        return select(*columns).where(condition, *permissions.owner_placeholders(owner_column, shape[1])).order_by(*order).limit(bindparam("limit"))
+        (condition, extra), owners = shape
+        visible = permissions.owner_placeholders(owner_column, owners)
+        if condition == "walk":
+            key = word_index(extra)
+            id_column = columns[0]
+            walked = select(*columns, literal_column(words.INDEXES[key].pg_words)).where(*visible).order_by(id_column.desc()).limit(bindparam("budget")).subquery("walked")
+            match = words.WordMatch(key, walked.c.id, None, param="w", like=True)  # the stored words' column is the subquery's
+            return select(*[walked.c[c.key] for c in columns]).where(match).order_by(walked.c.id.desc()).limit(bindparam("limit"))
+        condition, order = by[condition](extra)
+        return select(*columns).where(condition, *visible).order_by(*order).limit(bindparam("limit"))
 
     return Prepared(build)
 
 
-_LEADS = _ordered(_LEAD_BY, (Lead.id, Lead.title, Lead.company_name, Lead.status), Lead.owner_id)
-_OPPORTUNITIES = _ordered(_OPPORTUNITY_BY, (Opportunity.id, Opportunity.name, Opportunity.state), Opportunity.owner_id)
+_LEADS = _ordered(_LEAD_BY, (Lead.id, Lead.title, Lead.company_name, Lead.status), Lead.owner_id, lambda title_only: "lead_title" if title_only else "lead_text")
+_OPPORTUNITIES = _ordered(_OPPORTUNITY_BY, (Opportunity.id, Opportunity.name, Opportunity.state), Opportunity.owner_id, lambda extra: "opportunity_name")
 
 
 def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tuple], limit: int) -> list:
@@ -128,6 +143,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     typed = [] if "@" in text else words.words(text)  # an e-mail address is not a name
     name_words = words.without_legal_forms(typed)
     low = text.lower()
+    postgres = session.get_bind().dialect.name == "postgresql"
 
     # A module the actor may not read gives no hits; a hidden field is neither matched nor shown.
     if permissions.can(session, actor, "customers", "read"):
@@ -137,7 +153,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
             conditions.append((("name", None), _bounds(name_prefix)))
         if name_words:
             form = words.customer_name_form(session, name_words)
-            ids_first = form == "walk" and session.get_bind().dialect.name == "postgresql"
+            ids_first = form == "walk" and postgres
             conditions.append((("words", (form, len(name_words))), words.customer_name_params(form, name_words, "name"), *([True] if ids_first else [])))
         if email and "email" not in hidden:
             conditions.append((("email", None), _bounds(email)))
@@ -156,7 +172,10 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
         title_only = bool({"company_name", "contact_name"} & hidden)  # a hidden field is not searched
         conditions = [(("title", None), _bounds(low))]
         if typed:
-            conditions.append((("words", title_only), words.word_params("lead_title" if title_only else "lead_text", typed, "w")))
+            found = words.word_params("lead_title" if title_only else "lead_text", typed, "w")
+            if postgres:  # the newest leads first, tested in place: common words end the search there
+                conditions.append((("walk", title_only), found | {"budget": WALK_ROWS}))
+            conditions.append((("words", title_only), found))
         for field, value in (("email", email), ("phone", phone)):
             if value and field not in hidden:
                 conditions.append(((field, None), _bounds(value)))
@@ -168,7 +187,10 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     if permissions.can(session, actor, "opportunities", "read"):
         conditions = [(("title", None), _bounds(low))]
         if typed:
-            conditions.append((("words", None), words.word_params("opportunity_name", typed, "w")))
+            found = words.word_params("opportunity_name", typed, "w")
+            if postgres:
+                conditions.append((("walk", None), found | {"budget": WALK_ROWS}))
+            conditions.append((("words", None), found))
         owners = permissions.owner_params(permissions.visible_owner_ids(session, actor, "opportunities"))
         for row in _hits(session, _OPPORTUNITIES, owners, conditions, limit):
             result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})

@@ -284,7 +284,12 @@ def test_word_search_objects_exist_and_are_the_only_difference_from_the_models(d
     with db.get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), SQLModel.metadata) == []
         left_out = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-        assert left_out and all(op[0] in ("remove_table", "remove_index") and not include_name(op[1].name, op[0][7:], {}) for op in left_out)
+        def left_out_by_name(op) -> bool:
+            if op[0] == "remove_column":  # ("remove_column", schema, table, column): migration 0020's stored words
+                return not include_name(op[3].name, "column", {"table_name": op[2]})
+            return op[0] in ("remove_table", "remove_index") and not include_name(op[1].name, op[0][7:], {})
+
+        assert left_out and all(left_out_by_name(op) for op in left_out)
         if conn.dialect.name == "sqlite":
             # a batch ALTER of these tables in a later migration would drop the triggers silently
             triggers = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
@@ -341,6 +346,16 @@ def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(
         return page["total"], [r["name"] for r in page["rows"]]
 
     usual = [listed(page=p) for p in (1, 2, 3)]
+    if seeded.get_bind().dialect.name == "postgresql":
+        # the pages walk the order testing each deal's stored words (migration 0020), or not
+        monkeypatch.setattr(word_search, "PG_WALK_ROWS", 0)
+        with prepared.tracing() as traced:
+            assert [listed(page=p) for p in (1, 2, 3)] == usual
+        assert not any("name_words LIKE ALL (%(w_like)s" in sql for sql, _ in traced)
+        monkeypatch.undo()
+        with prepared.tracing() as traced:
+            assert [listed(page=p) for p in (1, 2, 3)] == usual
+        assert any("WHERE name_words LIKE ALL (%(w_like)s" in sql for sql, _ in traced)
     monkeypatch.setattr(word_search, "DENSE", 3)  # "jaya" is now common: the pages walk
     with prepared.tracing() as traced:
         walked = [listed(page=p) for p in (1, 2, 3)]
@@ -391,7 +406,9 @@ def test_the_lead_list_searched_by_a_common_word_shows_what_the_usual_reads_show
         monkeypatch.setattr(leads, "COUNT_CAP", cap)
         monkeypatch.setattr(word_search, "DENSE", 1000)
         monkeypatch.setattr(word_search, "PG_WALK_ROWS", 0)
+        monkeypatch.setattr(leads, "LIKE_COUNT_SHARE", 2.0)  # never counted by each lead's stored words
         usual = [listed(actor, **kw) for actor in (admin, dewi) for kw in cases]
+        monkeypatch.setattr(leads, "LIKE_COUNT_SHARE", 0.25)
         monkeypatch.setattr(word_search, "DENSE", 3)  # "pax" is now common
         for walk_rows, plain_rows in ((2000, 2_000_000), (5, 0)):  # a walk that finds the page, or one often short of it (and a count of the matches gathered first)
             monkeypatch.setattr(word_search, "PG_WALK_ROWS", walk_rows)
@@ -405,7 +422,7 @@ def test_the_lead_list_searched_by_a_common_word_shows_what_the_usual_reads_show
         assert any("EXISTS (SELECT" in sql for sql in statements) and any("JOIN lead ON" in sql for sql in statements)
     else:
         counts = [sql for sql in statements if "count(*)" in sql]
-        assert any(") AS walked" in sql for sql in statements)
+        assert any(") AS walked" in sql for sql in statements) and any("text_words LIKE ALL (%(w_like)s" in sql for sql in counts)
         assert any("ANY(ARRAY" in sql for sql in counts) and any("ANY(ARRAY" not in sql for sql in counts)
     assert listed(admin, search="pax 13") == (1, False, ["Nasi box 100 pax #13"])
     assert listed(admin, search="paxt")[2] == ["Tumpeng"]
@@ -454,3 +471,58 @@ def test_the_customer_list_counts_one_word_from_the_words_of_names(seeded, admin
         words = seeded.execute(sql("SELECT word FROM customer_word WHERE customer_id = :id ORDER BY word"), {"id": made["Jaya Abadi"].id}).scalars().all()
         assert words == ["abadi", "sentosa"]
         assert seeded.execute(sql("SELECT count(*) FROM customer_word WHERE customer_id = :id"), {"id": made["Sinar Jaya"].id}).scalar() == 0
+
+
+def test_postgresql_stored_words_are_the_words_of_the_word_index(seeded, admin):
+    # Migration 0020's generated columns hold the GIN index's words as text: a row has a word
+    # beginning with a token by one exactly when it has by the other, whatever the name holds
+    import pytest
+    from sqlalchemy import text as sql
+
+    if seeded.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite looks rows up in its FTS5 index: there are no stored words")
+    stage = _stage(seeded)
+    names = ["Prasmanan Jaya #1994", "Café Señor Ñoño", "NASI-BOX 300pax (Gedung B)", "Tumpeng ß-Straße", "Катеринг Jaya", "  ", "a1b2 c3", "Jaya€jaya"]
+    for name in names:
+        seeded.add(Opportunity(name=name, stage_id=stage.id, team_id=stage.team_id))
+        seeded.add(Lead(title=name, company_name="PT. Kaktus", contact_name="Yeyen"))
+    seeded.commit()
+    tokens = ["1", "19", "1994", "jaya", "jayajaya", "cafe", "senor", "nono", "nasi", "box", "300pax", "gedung", "b", "strae", "stra", "a1b2", "c3", "kaktus", "yeyen", "zz"]
+    for table, column, expression in (("opportunity", "name_words", "kaktus_search_words(name)"), ("lead", "text_words", "kaktus_search_words(title || ' ' || company_name || ' ' || contact_name)"),
+                                      ("lead", "title_words", "kaktus_search_words(title)")):
+        for token in tokens:
+            by_index = set(seeded.execute(sql(f"SELECT id FROM {table} WHERE {expression} @@ to_tsquery('simple', :q)"), {"q": f"{token}:*"}).scalars())
+            by_text = set(seeded.execute(sql(f"SELECT id FROM {table} WHERE {column} LIKE :p"), {"p": f"% {token}%"}).scalars())
+            assert by_index == by_text, (table, column, token)
+    renamed = seeded.exec(select(Opportunity).where(Opportunity.name == "Prasmanan Jaya #1994")).one()
+    renamed.name = "Coffee break Sentosa"
+    seeded.commit()
+    assert seeded.execute(sql("SELECT name_words FROM opportunity WHERE id = :i"), {"i": renamed.id}).scalar() == " coffee break sentosa"
+
+
+def test_the_global_search_by_words_finds_the_same_whether_the_newest_rows_are_walked_or_not(seeded, admin, dewi, monkeypatch):
+    # PostgreSQL tests the newest leads and deals first by their stored words, then asks the word
+    # index (for the longer tokens, the short ones tested on its rows): the hits are the same
+    from kaktus_app.search import service as search_service
+    from kaktus_app.search import text as word_search
+
+    stage = _stage(seeded)
+    for i in range(30):
+        seeded.add(Opportunity(name=f"Prasmanan {'Jaya' if i % 4 == 0 else 'Sentosa'} #{i}", stage_id=stage.id, team_id=stage.team_id, owner_id=dewi.id if i % 2 else admin.id))
+        seeded.add(Lead(title=f"Nasi box {10 * i} pax", company_name="CV. Jaya Boga" if i % 5 == 0 else "", owner_id=dewi.id if i % 3 else admin.id))
+    seeded.commit()
+    typed_words = ("jaya", "1 jaya", "jaya 1", "pax", "2 pax", "box 1", "boga", "sentosa 2", "pax 290", "j", "zz jaya")
+
+    def found(actor):
+        return {typed: search(seeded, actor, typed) for typed in typed_words}
+
+    expected = {actor.id: found(actor) for actor in (admin, dewi)}
+    for walk_rows in (0, 3, 100_000):  # nothing walked (the index alone), a short walk, every row walked
+        monkeypatch.setattr(search_service, "WALK_ROWS", walk_rows)
+        assert {actor.id: found(actor) for actor in (admin, dewi)} == expected
+    monkeypatch.setattr(word_search, "SHORT_TOKEN", 0)  # every token asked of the index
+    assert {actor.id: found(actor) for actor in (admin, dewi)} == expected
+    hits = expected[admin.id]
+    assert _names(hits["1 jaya"]["opportunities"])[:2] == [f"Prasmanan Jaya #{i}" for i in (16, 12)]  # the newest first
+    assert _names(hits["pax 290"]["leads"]) == ["Nasi box 290 pax"] and hits["zz jaya"]["leads"] == []
+    assert all("Jaya" in h["name"] for h in expected[dewi.id]["jaya"]["opportunities"]) and len(expected[dewi.id]["jaya"]["opportunities"]) <= 5
