@@ -57,7 +57,11 @@ def make_engine(url: str) -> Engine:
             with engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Every statement planned with its own values: psycopg prepares a statement on the server after
+    # five runs, and PostgreSQL then tries a generic plan, blind to the values. For the word searches
+    # that plan cannot tell a rare word from a common one: a deal list searched by "4242" among open
+    # deals went from 2 ms to 24 once prepared. Planning these statements costs 0.1-0.3 ms.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def get_engine(url: str | None = None) -> Engine:

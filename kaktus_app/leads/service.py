@@ -236,7 +236,7 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
         typed, low = word_search.words(search), search.strip().lower()
         index = "lead_title" if {"company_name", "contact_name"} & hidden else "lead_text"
         if typed:
-            params.update(word_search.word_params(index, typed, "w"))
+            params.update(word_search.pg_word_params(session, index, typed, "w"))
         email = "email" not in hidden  # a hidden field is not searched
         if email:
             params.update(email_lo=low, email_hi=prefix_upper_bound(low))

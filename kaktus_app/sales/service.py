@@ -569,7 +569,7 @@ def _list_query(session: Session, actor: Actor, f: dict, sort: str, desc: bool) 
     searching = None
     if search.strip():  # any word of the name by its beginning; nothing when no word was typed ("!!")
         searching = "index" if typed else "nothing"
-        params.update(word_search.word_params("opportunity_name", typed, "w") if typed else {})
+        params.update(word_search.pg_word_params(session, "opportunity_name", typed, "w") if typed else {})
     if stage_id:
         params["stage"] = int(stage_id)
     if state:

@@ -172,7 +172,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
         title_only = bool({"company_name", "contact_name"} & hidden)  # a hidden field is not searched
         conditions = [(("title", None), _bounds(low))]
         if typed:
-            found = words.word_params("lead_title" if title_only else "lead_text", typed, "w")
+            found = words.pg_word_params(session, "lead_title" if title_only else "lead_text", typed, "w")
             if postgres:  # the newest leads first, tested in place: common words end the search there
                 conditions.append((("walk", title_only), found | {"budget": WALK_ROWS}))
             conditions.append((("words", title_only), found))
@@ -187,7 +187,7 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
     if permissions.can(session, actor, "opportunities", "read"):
         conditions = [(("title", None), _bounds(low))]
         if typed:
-            found = words.word_params("opportunity_name", typed, "w")
+            found = words.pg_word_params(session, "opportunity_name", typed, "w")
             if postgres:
                 conditions.append((("walk", None), found | {"budget": WALK_ROWS}))
             conditions.append((("words", None), found))

@@ -48,7 +48,8 @@ MAX_WORDS = 8  # more typed words than this add nothing but cost
 FTS_PREFIX_MAX = 8  # the FTS5 tables keep prefix indexes for 1..8 characters (migration 0010)
 DENSE = 1000  # words in more customer names than this: a page walks the name index (customer_name_form)
 COUNT_WALK_SHARE = 0.05  # words in more than this share of names: the capped count walks too
-SHORT_TOKEN = 2  # PostgreSQL: typed words this short are tested on the rows the longer ones find (word_params)
+RARE_SHARE = 0.02  # PostgreSQL: a token in at most this share of the newest rows is asked of the GIN index alone (pg_word_params)
+TOKEN_SAMPLE = 2_000  # PostgreSQL: the newest rows that tell how common each typed word is
 SAMPLE = 5_000  # customers looked at to estimate how common the typed words are (PostgreSQL)
 
 # The database objects of the word search (migration 0010). FTS5 adds shadow tables named
@@ -201,24 +202,59 @@ class WordMatch(ColumnElement[bool]):
             self.rest_query = bindparam(None, values["_rest"], type_=ARRAY(String()), unique=True)
 
 
+_MODELS = {"lead": Lead, "opportunity": Opportunity}
+
+
+def _token_sample(shape) -> object:
+    """PostgreSQL: of the newest rows (ids above ``:newest_from``), how many have a word beginning
+    with each of the shape's tokens (``:t0``, ``:t1``...), tested in their stored words."""
+    key, count = shape
+    index = INDEXES[key]
+    shares = ", ".join(f"count(*) FILTER (WHERE {index.pg_words} LIKE :t{i}) AS t{i}" for i in range(count))
+    return text(f"SELECT {shares} FROM {index.table} WHERE id > :newest_from").columns(*[column(f"t{i}", Integer()) for i in range(count)])
+
+
+_TOKEN_SAMPLE = Prepared(_token_sample)
+
+
+def pg_word_params(session: Session, key: str, tokens: list[str], param: str) -> dict:
+    """``word_params`` for a search of leads or deals, on PostgreSQL with the GIN index asked only
+    for the rare tokens when some are and others are common.
+
+    The index reads every word beginning with each token it is asked for and then rechecks each
+    row it finds with the tsvector (22 µs a row), so the tokens it is asked for decide the cost. A
+    common token beside a rare one is better tested on the rare one's rows in their stored words:
+    "1:*" is the start of the words of 111,111 of 200,000 deals, and "1 jaya" took 10 ms in leads,
+    where "jaya" is in none, against 0.5 ms this way. Tokens all common or all rare are asked
+    together, intersected in the index ("nasi 50", each in a quarter of the leads or more: asking
+    for "nasi" alone would recheck 45,000 leads, 1.3 s). How common a token is: its share of the
+    newest ``TOKEN_SAMPLE`` rows (1 ms), kept for the session."""
+    index = INDEXES[key]
+    if len(tokens) < 2 or not index.pg_words or session.get_bind().dialect.name != "postgresql":
+        return word_params(key, tokens, param)
+    cache = session.info.setdefault("word_search", {})
+    shares_key = ("shares", key, *tokens)
+    if shares_key not in cache:
+        total = table_total(session, _MODELS[index.table])
+        counts = _TOKEN_SAMPLE.rows(session, (key, len(tokens)), {"newest_from": total - TOKEN_SAMPLE} | {f"t{i}": p for i, p in enumerate(_like_patterns(tokens))})[0]
+        cache[shares_key] = [c / max(1, min(TOKEN_SAMPLE, total)) for c in counts]
+    rare = [t for t, share in zip(tokens, cache[shares_key], strict=True) if share <= RARE_SHARE]
+    return word_params(key, tokens, param, asked=rare if rare and len(rare) < len(tokens) else None)
+
+
 def _like_patterns(tokens: list[str]) -> list[str]:
     """``LIKE`` patterns of words beginning with each token, in a text of words each after a space."""
     return [f"% {t}%" for t in tokens]
 
 
-def word_params(key: str, tokens: list[str], param: str) -> dict:
+def word_params(key: str, tokens: list[str], param: str, asked: list[str] | None = None) -> dict:
     """The values of a ``WordMatch(key, column, None, param=param)`` for ``tokens``.
 
-    PostgreSQL, leads and deals (stored words, migration 0020): the GIN index is not asked for
-    tokens of one or two characters when a longer one was typed; those are tested on the rows it
-    finds, in their stored words (``<param>_rest``). A short prefix is the start of a great many
-    words, every one of which the index would read: "1:*" alone is 111,111 of 200,000 deals, and
-    "1 jaya" took 10 ms in leads where "jaya" is in none (0.5 ms this way). Longer tokens are
-    intersected in the index, which beats testing the rows of one ("sinar jaya": 3 ms against 11)."""
+    ``asked`` (PostgreSQL, leads and deals: :func:`pg_word_params`): the tokens the GIN index is
+    asked for; the others are tested on the rows it finds, in their stored words (``<param>_rest``)."""
     index = INDEXES[key]
-    asked, rest = tokens, []
-    if index.pg_words and any(len(t) > SHORT_TOKEN for t in tokens):
-        asked, rest = [t for t in tokens if len(t) > SHORT_TOKEN], [t for t in tokens if len(t) <= SHORT_TOKEN]
+    asked = tokens if asked is None or not index.pg_words else asked
+    rest = [t for t in tokens if t not in asked]
     return {
         f"{param}_fts": _fts_query(index, tokens), f"{param}_ts": _ts_query(asked),
         f"{param}_like": _like_patterns(tokens), f"{param}_rest": _like_patterns(rest),
