@@ -307,6 +307,15 @@ def bench_database(label: str, url: str, runs: int) -> list[tuple]:
                 ),
             ),
             (
+                "deal list, open deals, a word ('jaya')",
+                lambda: sales.list_opportunities(session, actor, search="jaya", state="open"),
+                raw(
+                    session,
+                    f"SELECT count(*) FROM (SELECT id FROM opportunity WHERE {word_match(dialect, 'opportunity', 'jaya')} AND state = 'open' LIMIT 10001) AS capped",
+                    f"SELECT * FROM opportunity WHERE {word_match(dialect, 'opportunity', 'jaya')} AND state = 'open' ORDER BY updated_at DESC, id DESC LIMIT 25",
+                ),
+            ),
+            (
                 "search by e-mail",
                 lambda: search.search(session, actor, "c4242@example"),
                 raw(session, "SELECT id, name FROM customer WHERE email >= 'c4242@example' AND email < 'c4242@example\uffff' LIMIT 5"),

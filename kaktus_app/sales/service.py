@@ -540,7 +540,9 @@ def list_opportunities(
             shape, order = (owners, "plain", *filters), (*order, True)
     if counted is None:
         counted = _LIST.count(session, shape, params, COUNT_CAP)
-    elif order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, Page.of(counted, page, page_size).offset + page_size):
+    if shape[1] == "index" and order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, Page.of(counted, page, page_size).offset + page_size):
+        # SQLite, a common word (with other filters too: the open deals by default): the page walks
+        # the recent-first index testing each deal ('jaya' among open deals at 1M: 7.9 ms to 1.5)
         shape = (owners, "walk", *filters)
     at, rows = _LIST.page(session, shape, params, order, page, page_size, counted, cap=COUNT_CAP)
     return at.result(_opportunity_rows(session, actor, rows, hidden, lang))

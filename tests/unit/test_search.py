@@ -346,6 +346,7 @@ def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(
         return page["total"], [r["name"] for r in page["rows"]]
 
     usual = [listed(page=p) for p in (1, 2, 3)]
+    filtered = [listed(owner_id=dewi.id, page=p) for p in (1, 2)] + [listed(state="open")]
     if seeded.get_bind().dialect.name == "postgresql":
         # the pages walk the order testing each deal's stored words (migration 0020), or not
         monkeypatch.setattr(word_search, "PG_WALK_ROWS", 0)
@@ -362,6 +363,11 @@ def test_the_deal_list_searched_by_a_common_word_pages_and_counts_as_any_search(
     if seeded.get_bind().dialect.name == "sqlite":
         assert sum("opportunity.id + 0 IN" in sql for sql, _ in traced) == 3
     assert usual == walked == [(12, newest_first[:5]), (12, newest_first[5:10]), (12, newest_first[10:])]
+    with prepared.tracing() as traced:  # other filters: counted as usual, and the pages walk too
+        assert [listed(owner_id=dewi.id, page=p) for p in (1, 2)] + [listed(state="open")] == filtered
+    if seeded.get_bind().dialect.name == "sqlite":
+        assert sum("opportunity.id + 0 IN" in sql for sql, _ in traced) == 3
+    assert filtered[0] == (8, [n for i, n in zip(reversed(range(12)), newest_first, strict=True) if i % 3][:5])
     assert listed(sort="name", desc=False) == (12, sorted(newest_first)[:5])
     assert listed(owner_id=dewi.id)[0] == 8  # another filter: counted row by row
     assert sales.list_opportunities(seeded, admin, search="jaya 07")["total"] == 1
