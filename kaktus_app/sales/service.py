@@ -527,20 +527,20 @@ def list_opportunities(
     alone = searching == "index" and owners is None and not any(filters)
     # searched by name words and nothing else: the word index counts the matches (and tells whether they are common)
     counted = word_search.word_count(session, "opportunity_name", typed, COUNT_CAP + 1) if alone else None
-    if counted is None and searching == "index" and word_search.pg_counts_in_place(session, Opportunity):
-        # PostgreSQL: the count tests each deal's words where the GIN index finds them (a bitmap)
+    in_place = counted is None and searching == "index" and word_search.pg_counts_in_place(session, Opportunity)
+    if in_place:  # PostgreSQL: the count tests each deal's words where the GIN index finds them (a bitmap)
         counted = _LIST.count(session, (owners, "plain", *filters), params, COUNT_CAP)
-        walked = (Page.of(counted, page, page_size).offset + page_size) * word_search.table_total(session, Opportunity) / max(counted, 1)
-        if walked <= word_search.PG_WALK_ROWS:
-            # common words: the page walks the order's index testing each deal's stored words (the
-            # planner knows them common from the column's statistics); 'jaya' at a million customers
-            # reads 600 deals in 1.4 ms, where sorting its 8,306 matches took 8.6
-            shape = (owners, "like", *filters)
-        else:  # rare: the page is sorted from the rows the GIN index finds, never walked from an order's index
-            shape, order = (owners, "plain", *filters), (*order, True)
-    if counted is None:
+    elif counted is None:
         counted = _LIST.count(session, shape, params, COUNT_CAP)
-    if shape[1] == "index" and order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, Page.of(counted, page, page_size).offset + page_size):
+    needed = Page.of(counted, page, page_size).offset + page_size
+    if in_place and word_search.pg_like_walks(session, Opportunity, needed, counted):
+        # common words: the page walks the order's index testing each deal's stored words (the
+        # planner knows them common from the column's statistics); 'jaya' at a million customers
+        # reads 600 deals in 1.4 ms, where sorting its 8,306 matches took 8.6
+        shape = (owners, "like", *filters)
+    elif in_place:  # rare: the page is sorted from the rows the GIN index finds, never walked from an order's index
+        shape, order = (owners, "plain", *filters), (*order, True)
+    elif searching == "index" and order[0] == "updated_at" and word_search.opportunity_name_walks(session, counted, needed):
         # SQLite, a common word (with other filters too: the open deals by default): the page walks
         # the recent-first index testing each deal ('jaya' among open deals at 1M: 7.9 ms to 1.5)
         shape = (owners, "walk", *filters)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, func, literal_column
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from kaktus_app.auth import permissions
@@ -95,7 +95,7 @@ def _ordered(by: dict, columns, owner_column, word_index):
         if condition == "walk":
             key = word_index(extra)
             id_column = columns[0]
-            walked = select(*columns, literal_column(words.INDEXES[key].pg_words)).where(*visible).order_by(id_column.desc()).limit(bindparam("budget")).subquery("walked")
+            walked = select(*columns, words.stored_words(key)).where(*visible).order_by(id_column.desc()).limit(bindparam("budget")).subquery("walked")
             match = words.WordMatch(key, walked.c.id, None, param="w", like=True)  # the stored words' column is the subquery's
             return select(*[walked.c[c.key] for c in columns]).where(match).order_by(walked.c.id.desc()).limit(bindparam("limit"))
         condition, order = by[condition](extra)

@@ -26,6 +26,7 @@ The objects themselves are not models: the migrations-vs-models comparison leave
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -438,6 +439,18 @@ def word_count(session: Session, key: str, tokens: list[str], cap: int) -> int |
     return _word_matches(session, tokens, cap, fresh=True, index=key)
 
 
+def walk_length(session: Session, model, rows: int, matched: int) -> float:
+    """About how many of ``model``'s rows a walk of an order's index reads to find ``rows`` of
+    ``matched`` matching rows (the matches' share of the table, spread evenly)."""
+    return rows * table_total(session, model) / max(matched, 1)
+
+
+def stored_words(key: str):
+    """PostgreSQL: the column of word index ``key``'s stored words (migration 0020), to select into
+    a subquery that a ``WordMatch(like=True)`` then tests."""
+    return literal_column(INDEXES[key].pg_words)
+
+
 def table_total(session: Session, model) -> int:
     """The rows of ``model``'s table, near enough (its highest id), once per session."""
     cache = session.info.setdefault("word_search", {})
@@ -453,7 +466,7 @@ def opportunity_name_walks(session: Session, found: int, rows: int) -> bool:
     and the walk reads fewer than ``WALK_ROWS`` rows (SQLite)."""
     if found < DENSE or session.get_bind().dialect.name != "sqlite":
         return False
-    return rows * table_total(session, Opportunity) / found <= WALK_ROWS
+    return walk_length(session, Opportunity, rows, found) <= WALK_ROWS
 
 
 def lead_walks(session: Session, key: str, tokens: list[str], rows: int) -> bool:
@@ -493,8 +506,14 @@ def pg_walk_budget(session: Session, model, rows: int, matched: int) -> int | No
     walk comes back short (the matches may be few among the rows walked)."""
     if session.get_bind().dialect.name != "postgresql" or rows > PG_WALK_ROWS:
         return None
-    share_needs = -(-rows * table_total(session, model) // max(matched, 1))
-    return max(rows, min(2 * share_needs, PG_WALK_ROWS))
+    return max(rows, min(2 * math.ceil(walk_length(session, model, rows, matched)), PG_WALK_ROWS))
+
+
+def pg_like_walks(session: Session, model, rows: int, matched: int) -> bool:
+    """PostgreSQL: whether a page of the first ``rows`` of ``matched`` rows is found by walking
+    the list's order testing each row's stored words (``WordMatch(like=True)``, the planner
+    choosing the walk from the column's statistics): when that reads at most ``PG_WALK_ROWS``."""
+    return walk_length(session, model, rows, matched) <= PG_WALK_ROWS
 
 
 def word_exists(key: str, id_column, param: str):
