@@ -37,7 +37,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 
 class _Compiled:
-    __slots__ = ("sql", "names", "ordered", "defaults", "binders", "types", "dialect", "results", "row")
+    __slots__ = ("sql", "names", "ordered", "defaults", "binders", "plain", "types", "dialect", "results", "row")
 
     def __init__(self, statement: Select, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -54,6 +54,8 @@ class _Compiled:
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
                 self.binders[name] = processor
+        # SQLite, no constants and no conversions (most reads): the values straight into their order
+        self.plain = self.names is not None and not self.defaults and not self.binders
         self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
         self.dialect = dialect
         self.results = None  # the columns to convert: known at the first read (PostgreSQL's depend on the column's type code)
@@ -145,14 +147,14 @@ class Prepared:
         return self._build(shape)
 
     def rows(self, session: Session, shape: Hashable, params: dict[str, Any] | None = None) -> list:
-        if session.autoflush:
-            session.flush()  # returns at once when nothing is pending
+        if session.autoflush and (session._new or session._deleted or session.identity_map._modified):
+            session.flush()  # as Session._is_clean() tells it, without its two calls (a read runs per keystroke)
         dialect, driver = _driver(session)
         key = (dialect.name, shape)
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _Compiled(self._build(shape), dialect)
-        arguments = compiled.arguments(params or {})
+        arguments = compiled.ordered(params or {}) if compiled.plain else compiled.arguments(params or {})
         if _trace is not None:
             _trace.append((compiled.sql, arguments))
         cursor = driver.cursor()

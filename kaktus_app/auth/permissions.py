@@ -360,6 +360,20 @@ def visible_owner_ids(session: Session, actor, module: str) -> frozenset[int] | 
     return result
 
 
+def remembered(session: Session, actor, key: str, build):
+    """``build()``, kept for the session as long as the actor's access and visible owners are the
+    same: something derived from them alone (e.g. what a search may read), asked for on every keystroke.
+    A change of profile, role or sharing (which drops those caches) drops it too."""
+    acc = access(session, actor)
+    cache = session.info.setdefault("visible", {})
+    known = cache.get((key, actor.id, actor.role))
+    if known is not None and known[0] is acc:
+        return known[1]
+    value = build()
+    session.info.setdefault("visible", {})[(key, actor.id, actor.role)] = (access(session, actor), value)
+    return value
+
+
 def owner_clause(column, visible: frozenset[int] | None):
     """A WHERE clause limiting ``column`` (an owner id) to the visible owners (records without an owner stay visible)."""
     if visible is None:

@@ -30,6 +30,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import String, and_, bindparam, column, exists, func, literal, literal_column, table, text
 from sqlalchemy.exc import CompileError
@@ -252,7 +253,14 @@ def word_params(key: str, tokens: list[str], param: str, asked: list[str] | None
     """The values of a ``WordMatch(key, column, None, param=param)`` for ``tokens``.
 
     ``asked`` (PostgreSQL, leads and deals: :func:`pg_word_params`): the tokens the GIN index is
-    asked for; the others are tested on the rows it finds, in their stored words (``<param>_rest``)."""
+    asked for; the others are tested on the rows it finds, in their stored words (``<param>_rest``).
+    Kept for the words typed lately (a search runs on every keystroke): the dict is shared, never
+    changed by its users (they merge it into their own)."""
+    return _word_params(key, tuple(tokens), param, None if asked is None else tuple(asked))
+
+
+@lru_cache(maxsize=1024)
+def _word_params(key: str, tokens: tuple[str, ...], param: str, asked: tuple[str, ...] | None) -> dict:
     index = INDEXES[key]
     asked = tokens if asked is None or not index.pg_words else asked
     rest = [t for t in tokens if t not in asked]
@@ -326,6 +334,12 @@ def customer_name_prepared(form: str, count: int, param: str, column=None):
 
 
 def customer_name_params(form: str, tokens: list[str], param: str) -> dict[str, str]:
+    """The values of ``customer_name_prepared(form, len(tokens), param)`` (shared, as ``word_params``'s)."""
+    return _customer_name_params(form, tuple(tokens), param)
+
+
+@lru_cache(maxsize=1024)
+def _customer_name_params(form: str, tokens: tuple[str, ...], param: str) -> dict[str, str]:
     params = {f"{param}_like_{i}": f"% {t}%" for i, t in enumerate(tokens)} if form != "index" else {}
     if form != "walk":
         params.update(word_params("customer_name", tokens, param))

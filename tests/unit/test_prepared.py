@@ -107,6 +107,15 @@ def test_each_salesperson_sees_only_their_own_with_the_same_statement(seeded, ad
     assert [h["name"] for h in search(seeded, dewi, "milik")["customers"]] == ["PT. Milik Dewi"]
 
 
+def test_a_changed_or_deleted_record_is_read_as_the_orm_would(seeded, admin):
+    kept = _customer(seeded, "PT. Nama Lama", city="Bogor")
+    seeded.commit()
+    kept.name, kept.name_norm = "PT. Nama Baru", normalise_name("PT. Nama Baru")  # changed, not flushed
+    assert [h["name"] for h in search(seeded, admin, "nama baru")["customers"]] == ["PT. Nama Baru"]
+    seeded.delete(kept)  # deleted, not flushed
+    assert search(seeded, admin, "nama baru")["customers"] == []
+
+
 def test_search_lists_each_customer_once_up_to_the_limit(seeded, admin):
     # "Jaya ..." match both by the start of the name and by a word; "... Jaya" only by a word
     for name in ("Jaya Abadi", "Jaya Makmur", "Sinar Jaya", "Toko Jaya", "Warung Jaya", "Dapur Jaya", "Jaya Baru"):

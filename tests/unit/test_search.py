@@ -546,3 +546,37 @@ def test_postgresql_plans_each_word_search_with_its_own_words(seeded):
     if seeded.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite has no plan cache of this kind")
     assert seeded.execute(sql("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+
+
+def test_the_search_follows_a_change_of_sharing_or_profile_in_the_same_session(seeded, admin, dewi, budi):
+    """What a search may read is kept for the session (it runs on every keystroke): a change of
+    sharing or of a profile made meanwhile shows at the next keystroke."""
+    from kaktus_app.auth import permissions
+    from kaktus_app.customers import service as customers
+
+    customers.create_customer(seeded, dewi, {"kind": "company", "name": "PT. Kaktus Berduri", "email": "order@berduri.example"})
+    seeded.flush()
+    assert _names(search(seeded, budi, "berduri")["customers"]) == ["PT. Kaktus Berduri"]
+    assert _names(search(seeded, budi, "order@berduri")["customers"]) == ["PT. Kaktus Berduri"]
+    profile = seeded.exec(select(Profile).where(Profile.key == "sales")).one()
+    permissions.update_profile(seeded, admin, profile.id, json.loads(profile.permissions), {"customers.email": "hidden"})
+    assert search(seeded, budi, "order@berduri")["customers"] == []
+    permissions.set_sharing(seeded, admin, "customers", "private")
+    assert search(seeded, budi, "berduri")["customers"] == []
+    assert _names(search(seeded, dewi, "berduri")["customers"]) == ["PT. Kaktus Berduri"]
+
+
+def test_hits_keep_the_order_of_their_kinds_name_then_words_then_e_mail_and_phone(seeded, dewi):
+    """The index ranges (name, e-mail, phone) are read in one statement: the hits still come in the
+    order of what they matched, each kind by name, each customer once."""
+    _customer(seeded, "Toko Anggrek", email="sari@anggrek.example")
+    _customer(seeded, "Apotek Bunga", email="sari@bunga.example")
+    _customer(seeded, "Sari Roti", email="sari@roti.example")
+    _customer(seeded, "Warung Sarinah")
+    _customer(seeded, "0812 Catering", mobile="+6281299990000")
+    seeded.commit()
+    assert _names(search(seeded, dewi, "sari")["customers"]) == ["Sari Roti", "Warung Sarinah"]
+    # the name's start first, then the e-mail addresses by name (Sari Roti once)
+    assert _names(search(seeded, dewi, "sari@")["customers"]) == ["Sari Roti", "Apotek Bunga", "Toko Anggrek"]
+    assert _names(search(seeded, dewi, "sari@", limit=2)["customers"]) == ["Sari Roti", "Apotek Bunga"]
+    assert _names(search(seeded, dewi, "0812 9999")["customers"]) == ["0812 Catering"]
