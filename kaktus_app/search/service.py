@@ -129,7 +129,9 @@ def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tupl
     Each condition reads ``limit`` rows: at most as many as are already listed repeat, so the new
     ones are the same as a read that left the listed ids out. The range conditions are read first,
     together (one statement: they cost microseconds each, less than a statement of their own); the
-    others only while the hits are not complete.
+    others only while the hits are not complete. A condition's values may be a function, called
+    only when it is read (PostgreSQL's sample of how common each typed word is, 1–2 ms, is not
+    taken when the newest rows already gave the hits).
     """
     count, values = owners
     values = values | {"limit": limit}
@@ -145,7 +147,10 @@ def _hits(session: Session, read: Prepared, owners: tuple, conditions: list[tupl
     for i, (condition, params, *extra) in enumerate(conditions):  # extra: more of the shape (the customers' ids first)
         if len(found) >= limit:
             break
-        rows = of_range[i] if i in of_range else read.rows(session, (condition, count, *extra), params | values)
+        if i in of_range:
+            rows = of_range[i]
+        else:  # params may be asked for only now: the word search's sample of how common each word is
+            rows = read.rows(session, (condition, count, *extra), (params() if callable(params) else params) | values)
         for row in rows:
             if row[0] not in found and len(found) < limit:
                 found[row[0]] = row
@@ -240,10 +245,10 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
         title_only = bool({"company_name", "contact_name"} & hidden)  # a hidden field is not searched
         conditions = [(("title", None), parsed.title)]
         if typed:
-            found = words.pg_word_params(session, "lead_title" if title_only else "lead_text", typed, "w")
+            key = "lead_title" if title_only else "lead_text"
             if postgres:  # the newest leads first, tested in place: common words end the search there
-                conditions.append((("walk", title_only), found | {"budget": WALK_ROWS}))
-            conditions.append((("words", title_only), found))
+                conditions.append((("walk", title_only), words.word_params(key, typed, "w") | {"budget": WALK_ROWS}))
+            conditions.append((("words", title_only), lambda: words.pg_word_params(session, key, typed, "w")))
         for field, value in (("email", parsed.email), ("phone", parsed.phone)):
             if value and field not in hidden:
                 conditions.append(((field, None), value))
@@ -255,10 +260,9 @@ def search(session: Session, actor: Actor, query: str, limit: int = 5) -> dict[s
         owners = scope["opportunities"][1]
         conditions = [(("title", None), parsed.title)]
         if typed:
-            found = words.pg_word_params(session, "opportunity_name", typed, "w")
             if postgres:
-                conditions.append((("walk", None), found | {"budget": WALK_ROWS}))
-            conditions.append((("words", None), found))
+                conditions.append((("walk", None), words.word_params("opportunity_name", typed, "w") | {"budget": WALK_ROWS}))
+            conditions.append((("words", None), lambda: words.pg_word_params(session, "opportunity_name", typed, "w")))
         for row in _hits(session, _OPPORTUNITIES, owners, conditions, limit):
             result["opportunities"].append({"id": row[0], "name": row[1], "kind": row[2], "detail": "", "href": f"/opportunities/{row[0]}"})
     return result

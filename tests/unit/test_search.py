@@ -530,6 +530,13 @@ def test_the_global_search_by_words_finds_the_same_whether_the_newest_rows_are_w
     for rare_share in (-1.0, 0.3, 0.6):  # every token asked of the index, or the rarer ones with the others tested on their rows
         monkeypatch.setattr(word_search, "RARE_SHARE", rare_share)
         assert {actor.id: found(actor) for actor in (admin, dewi)} == expected
+    # the sample of how common each word is (PostgreSQL) is taken only when the newest rows fell short
+    monkeypatch.setattr(search_service, "WALK_ROWS", 100_000)
+    samples = []
+    monkeypatch.setattr(word_search, "pg_word_params", lambda *a, **k: samples.append(a[1:3]) or word_search.word_params(*a[1:4]))
+    assert len(search(seeded, admin, "jaya prasmanan")["opportunities"]) == 5
+    walked = seeded.get_bind().dialect.name == "postgresql"
+    assert (("opportunity_name", ["jaya", "prasmanan"]) in samples) is not walked
     hits = expected[admin.id]
     assert _names(hits["1 jaya"]["opportunities"])[:2] == [f"Prasmanan Jaya #{i}" for i in (16, 12)]  # the newest first
     assert _names(hits["pax 290"]["leads"]) == ["Nasi box 290 pax"] and hits["zz jaya"]["leads"] == []
