@@ -68,6 +68,8 @@ class _Compiled:
         return self.results
 
     def arguments(self, params: dict[str, Any]):
+        if self.plain:
+            return self.ordered(params)
         values = {**self.defaults, **params}
         for name, processor in self.binders.items():
             if name in values:
@@ -154,7 +156,7 @@ class Prepared:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _Compiled(self._build(shape), dialect)
-        arguments = compiled.ordered(params or {}) if compiled.plain else compiled.arguments(params or {})
+        arguments = compiled.arguments(params or {})
         if _trace is not None:
             _trace.append((compiled.sql, arguments))
         cursor = driver.cursor()

@@ -208,6 +208,15 @@ def tags_from_db(value: str | None) -> list[str]:
     return [t for t in (value or "").split(",") if t]
 
 
+def phone_search_prefix(text: str) -> str | None:
+    """The start of an E.164 number that a typed search means ("0812 34" -> "+628123"), or None:
+    fewer than four digits, or letters in the text (a name, not a number)."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 4 or re.search(r"[A-Za-z]", text):
+        return None
+    return "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
+
+
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string that starts with ``prefix`` (for index range
     scans, in code point order: SQLite's BINARY, PostgreSQL's "C"): its last character raised by

@@ -367,11 +367,9 @@ def remembered(session: Session, actor, key: str, build):
     acc = access(session, actor)
     cache = session.info.setdefault("visible", {})
     known = cache.get((key, actor.id, actor.role))
-    if known is not None and known[0] is acc:
-        return known[1]
-    value = build()
-    session.info.setdefault("visible", {})[(key, actor.id, actor.role)] = (access(session, actor), value)
-    return value
+    if known is None or known[0] is not acc:
+        known = cache[(key, actor.id, actor.role)] = (acc, build())
+    return known[1]
 
 
 def owner_clause(column, visible: frozenset[int] | None):

@@ -30,6 +30,7 @@ from kaktus_app.validation import (
     parse_email,
     parse_phone,
     parse_tags,
+    phone_search_prefix,
     prefix_upper_bound,
     tags_from_db,
     tags_to_db,
@@ -387,10 +388,9 @@ def _typed(text: str, hidden: frozenset) -> tuple[tuple, bool, bool, bool, tuple
     email = ("@" in text or "." in text) and "email" not in hidden
     if email:
         values.update(email_lo=text.lower(), email_hi=prefix_upper_bound(text.lower()))
-    digits = re.sub(r"\D", "", text)
     phone = mobile = False
-    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
-        number = "+" + ("62" + digits[1:] if digits.startswith("0") else digits)
+    number = phone_search_prefix(text)
+    if number:
         phone, mobile = "phone" not in hidden, "mobile" not in hidden
         values.update(phone_lo=number, phone_hi=prefix_upper_bound(number))
     return words, email, phone, mobile, tuple(values.items())

@@ -8,7 +8,6 @@ a range scan of the normalised name, e-mail or E.164 phone, or the word index of
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -22,19 +21,7 @@ from kaktus_app.leads.models import Lead
 from kaktus_app.prepared import Prepared
 from kaktus_app.sales.models import Opportunity
 from kaktus_app.search import text as words
-from kaktus_app.validation import normalise_name, prefix_upper_bound
-
-_NOT_DIGIT = re.compile(r"[^\d]")
-_LETTER = re.compile(r"[A-Za-z]")
-
-
-def _phone_prefix(query: str) -> str | None:
-    digits = _NOT_DIGIT.sub("", query)
-    if len(digits) < 4 or _LETTER.search(query):
-        return None
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    return "+" + digits
+from kaktus_app.validation import normalise_name, phone_search_prefix, prefix_upper_bound
 
 
 def _range(column, branch: int):
@@ -73,7 +60,7 @@ _RANGES = frozenset({"name", "email", "phone", "mobile", "title"})
 WALK_ROWS = 2_000  # PostgreSQL: the newest rows a search by words tests first (0.8 ms for 2,000 deals)
 
 
-def _reader(by: dict, columns, owner_column, word_index=None) -> Prepared:
+def _reader(by: dict, columns, owner_column, word_index=None, *, newest_first: bool = True) -> Prepared:
     """One prepared read per condition of ``by``; shape = ((condition, extra), number of visible
     owners or None[, ids first]).
 
@@ -83,6 +70,7 @@ def _reader(by: dict, columns, owner_column, word_index=None) -> Prepared:
     - "walk" (PostgreSQL, leads and deals): the newest ``:budget`` rows the actor may see, each
       tested by its stored words (``WordMatch(like=True)``), the newest matches first.
       ``word_index(extra)`` is the word index the condition's extra part names.
+    - ``newest_first``: rows with the same sort key come by id descending (leads and deals), else ascending.
     - ids first (PostgreSQL, customers by a common word): the ids are found by reading the name
       index alone (see ``paging.PreparedList.page``).
     """
@@ -102,8 +90,7 @@ def _reader(by: dict, columns, owner_column, word_index=None) -> Prepared:
             if len(branches) == 1:
                 return branches[0]
             read = union_all(*branches).subquery("ranges")
-            last = by[extra[0]](None, 0)[1][-1]  # the id, ascending or descending as each range orders it
-            return select(read).order_by(read.c.branch, read.c.k, read.c.id.desc() if last is not id_column else read.c.id)
+            return select(read).order_by(read.c.branch, read.c.k, read.c.id.desc() if newest_first else read.c.id)
         if condition == "walk":
             key = word_index(extra)
             walked = select(*columns, words.stored_words(key)).where(*visible).order_by(id_column.desc()).limit(bindparam("budget")).subquery("walked")
@@ -118,7 +105,7 @@ def _reader(by: dict, columns, owner_column, word_index=None) -> Prepared:
     return Prepared(build)
 
 
-_CUSTOMERS = _reader(_CUSTOMER_BY, (Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city), Customer.owner_id)
+_CUSTOMERS = _reader(_CUSTOMER_BY, (Customer.id, Customer.name, Customer.kind, Customer.email, Customer.phone, Customer.city), Customer.owner_id, newest_first=False)
 _LEADS = _reader(_LEAD_BY, (Lead.id, Lead.title, Lead.company_name, Lead.status), Lead.owner_id, lambda title_only: "lead_title" if title_only else "lead_text")
 _OPPORTUNITIES = _reader(_OPPORTUNITY_BY, (Opportunity.id, Opportunity.name, Opportunity.state), Opportunity.owner_id, lambda extra: "opportunity_name")
 
@@ -172,7 +159,7 @@ class _Query(NamedTuple):
 @lru_cache(maxsize=1024)
 def _parse(text: str) -> _Query:
     name_prefix = normalise_name(text)
-    phone = _phone_prefix(text)
+    phone = phone_search_prefix(text)
     low = text.lower()
     email = low if "@" in text or "." in text else None
     typed = [] if "@" in text else words.words(text)  # an e-mail address is not a name
